@@ -1,0 +1,280 @@
+//! An error answer from the Backend API, with everything Clerk sent about it.
+
+use super::snippet::{body_snippet, scrub_secrets};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+/// One entry of Clerk's `errors` array.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[non_exhaustive]
+pub struct ClerkErrorDetail {
+    /// A stable machine-readable code, e.g. `machine_secret_key_invalid`.
+    #[serde(default)]
+    pub code: String,
+    /// A short human-readable message.
+    #[serde(default)]
+    pub message: String,
+    /// A longer explanation, if Clerk gave one.
+    #[serde(default)]
+    pub long_message: Option<String>,
+    /// Extra structured detail, e.g. `{"param_name": "limit"}`.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+impl ClerkErrorDetail {
+    /// An error entry with a code and message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: code.into(),
+            message: message.into(),
+            long_message: None,
+            meta: None,
+        }
+    }
+}
+
+/// The value of a `Retry-After` header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryAfter {
+    /// Wait this many seconds.
+    Seconds(u64),
+    /// Wait until this moment (an HTTP-date).
+    At(SystemTime),
+}
+
+impl RetryAfter {
+    /// Parses `Retry-After`: delay-seconds or an HTTP-date. `None` if neither.
+    pub fn parse(value: &str) -> Option<Self> {
+        let value = value.trim();
+        if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
+            return value.parse().ok().map(Self::Seconds);
+        }
+        httpdate::parse_http_date(value).ok().map(Self::At)
+    }
+
+    /// How long to wait, counted from `now` (zero for a date in the past).
+    pub fn delay_from(&self, now: SystemTime) -> Duration {
+        match self {
+            Self::Seconds(seconds) => Duration::from_secs(*seconds),
+            Self::At(moment) => moment.duration_since(now).unwrap_or(Duration::ZERO),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    errors: Vec<ClerkErrorDetail>,
+    #[serde(default)]
+    clerk_trace_id: Option<String>,
+}
+
+/// A non-success answer from the Backend API.
+///
+/// Keeps the status, Clerk's `errors` list, the trace id (the body's
+/// `clerk_trace_id`, else the `cf-ray` header) and `Retry-After`. When the
+/// body was not Clerk's JSON envelope (an HTML page from a proxy, an empty
+/// body), a scrubbed snippet of at most 1 KiB is kept instead. Anything in
+/// the messages that looks like a key or token value is replaced by
+/// `[redacted]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    status: StatusCode,
+    errors: Vec<ClerkErrorDetail>,
+    trace_id: Option<String>,
+    retry_after: Option<RetryAfter>,
+    body_snippet: Option<String>,
+}
+
+impl ApiError {
+    /// An API error with a status and error entries (handy for tests and
+    /// emulators; clients get theirs from [`ApiError::from_response`]).
+    pub fn new(status: StatusCode, errors: Vec<ClerkErrorDetail>) -> Self {
+        Self {
+            status,
+            errors,
+            trace_id: None,
+            retry_after: None,
+            body_snippet: None,
+        }
+    }
+
+    /// Sets the trace id.
+    pub fn with_trace_id(mut self, trace_id: impl Into<String>) -> Self {
+        self.trace_id = Some(trace_id.into());
+        self
+    }
+
+    /// Sets `Retry-After`.
+    pub fn with_retry_after(mut self, retry_after: RetryAfter) -> Self {
+        self.retry_after = Some(retry_after);
+        self
+    }
+
+    /// Reads an error answer: the envelope if the media type is JSON (any
+    /// charset parameter) and the body parses, else a body snippet.
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let envelope = if crate::parse::is_json(headers) {
+            serde_json::from_slice::<Envelope>(body).ok()
+        } else {
+            None
+        };
+        let header_trace_id = || {
+            headers
+                .get("cf-ray")
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let retry_after = headers
+            .get(http::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(RetryAfter::parse);
+        match envelope {
+            Some(envelope) => Self {
+                status,
+                errors: envelope.errors.into_iter().map(scrub_detail).collect(),
+                trace_id: envelope.clerk_trace_id.or_else(header_trace_id),
+                retry_after,
+                body_snippet: None,
+            },
+            None => Self {
+                status,
+                errors: Vec::new(),
+                trace_id: header_trace_id(),
+                retry_after,
+                body_snippet: Some(body_snippet(body)),
+            },
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Clerk's error entries (empty if the body was not Clerk's envelope).
+    pub fn errors(&self) -> &[ClerkErrorDetail] {
+        &self.errors
+    }
+
+    /// The first error's code, e.g. `machine_secret_key_invalid`.
+    pub fn code(&self) -> Option<&str> {
+        self.errors.first().map(|error| error.code.as_str())
+    }
+
+    /// Clerk's trace id for support requests.
+    pub fn trace_id(&self) -> Option<&str> {
+        self.trace_id.as_deref()
+    }
+
+    /// The parsed `Retry-After` header.
+    pub fn retry_after(&self) -> Option<RetryAfter> {
+        self.retry_after
+    }
+
+    /// A scrubbed, bounded copy of a body that was not Clerk's envelope.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.body_snippet.as_deref()
+    }
+
+    /// Whether the same request may succeed later (429, 502, 503, 504).
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::is_retryable_status(self.status)
+    }
+}
+
+fn scrub_detail(mut detail: ClerkErrorDetail) -> ClerkErrorDetail {
+    detail.message = scrub_secrets(&detail.message);
+    detail.long_message = detail.long_message.map(|message| scrub_secrets(&message));
+    detail
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "clerk api answered {}", self.status)?;
+        if let Some(first) = self.errors.first() {
+            write!(f, ": {}", first.code)?;
+            let message = first.long_message.as_deref().unwrap_or(&first.message);
+            if !message.is_empty() {
+                write!(f, " ({message})")?;
+            }
+            if self.errors.len() > 1 {
+                write!(f, " and {} more", self.errors.len() - 1)?;
+            }
+        }
+        if let Some(trace_id) = &self.trace_id {
+            write!(f, " [trace id {trace_id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn envelope_with_charset_parameter() {
+        let body = br#"{"errors":[{"code":"form_param_invalid","message":"bad","long_message":"limit is bad","meta":{"param_name":"limit"}}],"clerk_trace_id":"t1"}"#;
+        let error = ApiError::from_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &headers(&[
+                ("content-type", "application/json; charset=utf-8"),
+                ("cf-ray", "ray"),
+            ]),
+            body,
+        );
+        assert_eq!(error.code(), Some("form_param_invalid"));
+        assert_eq!(
+            error.errors()[0].meta.as_ref().unwrap()["param_name"],
+            "limit"
+        );
+        assert_eq!(error.trace_id(), Some("t1"));
+        assert_eq!(
+            error.to_string(),
+            "clerk api answered 422 Unprocessable Entity: form_param_invalid (limit is bad) [trace id t1]"
+        );
+    }
+
+    #[test]
+    fn html_body_keeps_a_snippet_and_the_cf_ray() {
+        let error = ApiError::from_response(
+            StatusCode::BAD_GATEWAY,
+            &headers(&[("content-type", "text/html"), ("cf-ray", "8a1b")]),
+            b"<html>bad gateway</html>",
+        );
+        assert!(error.errors().is_empty());
+        assert_eq!(error.trace_id(), Some("8a1b"));
+        assert_eq!(error.body_snippet(), Some("<html>bad gateway</html>"));
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(RetryAfter::parse(" 7 "), Some(RetryAfter::Seconds(7)));
+        let date = RetryAfter::parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:30 GMT").unwrap();
+        assert_eq!(date.delay_from(now), Duration::from_secs(7));
+        assert_eq!(
+            date.delay_from(now + Duration::from_secs(60)),
+            Duration::ZERO
+        );
+        assert_eq!(RetryAfter::parse("soon"), None);
+        assert_eq!(RetryAfter::parse("-1"), None);
+    }
+}

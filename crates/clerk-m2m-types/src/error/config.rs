@@ -1,0 +1,22 @@
+//! Errors in client configuration.
+
+/// A configuration value that cannot work.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The base URL is not an absolute `http`/`https` URL without query or fragment.
+    #[error("invalid base url: {reason}")]
+    InvalidBaseUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The API version cannot be sent as a header value.
+    #[error("invalid Clerk-API-Version: not a valid header value")]
+    InvalidApiVersion,
+    /// The path prefix is neither empty nor `/segment…` of URL-safe characters.
+    #[error("invalid m2m path prefix: must be empty or start with '/' and contain only URL-safe characters")]
+    InvalidPathPrefix,
+    /// A client was built without a transport and without a built-in HTTP stack.
+    #[error("no transport: enable the client's default HTTP feature or set a transport")]
+    NoTransport,
+}

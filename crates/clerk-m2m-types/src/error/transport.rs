@@ -1,0 +1,189 @@
+//! What a transport reports when it could not deliver a request or read the answer.
+
+use std::fmt;
+
+/// Whether request bytes may have reached the server.
+///
+/// This decides whether a create call may be retried: creating a token is not
+/// idempotent, so it is retried only when the request was certainly not sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Certainly not sent: refused connection, DNS failure, connect timeout,
+    /// TLS handshake failure.
+    NotSent,
+    /// Possibly sent (and processed): everything else, and whatever a
+    /// transport does not classify.
+    MaybeSent,
+}
+
+/// The kind of transport failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection could not be made (refused, unreachable).
+    Connect,
+    /// The connection was not made in time.
+    ConnectTimeout,
+    /// The TLS handshake failed.
+    Tls,
+    /// The answer did not arrive in time.
+    Timeout,
+    /// The connection broke while sending or receiving (reset, closed early).
+    ConnectionLost,
+    /// The response body was larger than the transport accepts.
+    BodyTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The response was not valid HTTP.
+    Protocol,
+    /// Anything else.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// The delivery a failure of this kind implies when nothing more is known.
+    pub fn default_delivery(self) -> Delivery {
+        match self {
+            Self::Dns | Self::Connect | Self::ConnectTimeout | Self::Tls => Delivery::NotSent,
+            _ => Delivery::MaybeSent,
+        }
+    }
+
+    fn describe(self) -> String {
+        match self {
+            Self::Dns => "host name did not resolve".into(),
+            Self::Connect => "could not connect".into(),
+            Self::ConnectTimeout => "connect timed out".into(),
+            Self::Tls => "tls handshake failed".into(),
+            Self::Timeout => "timed out waiting for the response".into(),
+            Self::ConnectionLost => "connection lost".into(),
+            Self::BodyTooLarge { limit } => format!("response body exceeds {limit} bytes"),
+            Self::Protocol => "invalid http response".into(),
+            Self::Other => "transport failed".into(),
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// A failure reported by a transport, with whether the request may have been sent.
+///
+/// Transports classify what they can. [`TransportError::new`] takes the
+/// delivery from the kind ([`TransportErrorKind::default_delivery`]); an
+/// unclassified failure ([`TransportError::other`]) counts as maybe sent.
+pub struct TransportError {
+    kind: TransportErrorKind,
+    delivery: Delivery,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    /// A failure of `kind`, delivery implied by the kind.
+    pub fn new(kind: TransportErrorKind) -> Self {
+        Self {
+            kind,
+            delivery: kind.default_delivery(),
+            source: None,
+        }
+    }
+
+    /// An unclassified failure: maybe sent.
+    pub fn other(source: impl Into<BoxError>) -> Self {
+        Self::new(TransportErrorKind::Other).with_source(source)
+    }
+
+    /// Attaches the underlying error.
+    ///
+    /// Its `Display` must not contain secrets: the SDK never puts keys or
+    /// token values in URLs, so an HTTP library's error is safe here.
+    pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Overrides the delivery implied by the kind.
+    pub fn with_delivery(mut self, delivery: Delivery) -> Self {
+        self.delivery = delivery;
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// Whether the request may have reached the server.
+    pub fn delivery(&self) -> Delivery {
+        self.delivery
+    }
+
+    /// Whether a timeout (connect or response) caused this.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self.kind,
+            TransportErrorKind::Timeout | TransportErrorKind::ConnectTimeout
+        )
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("delivery", &self.delivery)
+            .field(
+                "source",
+                &self.source.as_ref().map(|source| source.to_string()),
+            )
+            .finish()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let delivery = match self.delivery {
+            Delivery::NotSent => "request not sent",
+            Delivery::MaybeSent => "request may have been sent",
+        };
+        write!(f, "{} ({delivery})", self.kind.describe())
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delivery_follows_the_kind() {
+        assert_eq!(
+            TransportError::new(TransportErrorKind::Connect).delivery(),
+            Delivery::NotSent
+        );
+        assert_eq!(
+            TransportError::new(TransportErrorKind::Timeout).delivery(),
+            Delivery::MaybeSent
+        );
+        assert_eq!(
+            TransportError::other("boom").delivery(),
+            Delivery::MaybeSent
+        );
+        let error = TransportError::new(TransportErrorKind::Connect).with_source("refused");
+        assert_eq!(error.to_string(), "could not connect (request not sent)");
+        assert_eq!(
+            std::error::Error::source(&error).unwrap().to_string(),
+            "refused"
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! The four calls, and the contract each one's params fulfil.
+
+use crate::error::{RequestError, ResponseError};
+use crate::Config;
+use std::fmt;
+
+/// One of the M2M token calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `POST /m2m_tokens`: not idempotent (each call mints a billed token).
+    CreateToken,
+    /// `GET /m2m_tokens`.
+    ListTokens,
+    /// `POST /m2m_tokens/{id}/revoke`: converges when repeated.
+    RevokeToken,
+    /// `POST /m2m_tokens/verify`.
+    VerifyToken,
+}
+
+impl Operation {
+    /// The call's name, e.g. `create_token`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CreateToken => "create_token",
+            Self::ListTokens => "list_tokens",
+            Self::RevokeToken => "revoke_token",
+            Self::VerifyToken => "verify_token",
+        }
+    }
+
+    /// The path template, without prefix, for logs and spans (never a real id).
+    pub fn path_template(self) -> &'static str {
+        match self {
+            Self::CreateToken | Self::ListTokens => "/m2m_tokens",
+            Self::RevokeToken => "/m2m_tokens/{id}/revoke",
+            Self::VerifyToken => "/m2m_tokens/verify",
+        }
+    }
+
+    /// Whether sending the same request twice has the effect of sending it once.
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Self::CreateToken)
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The params of one call: how to build its request and read its response.
+///
+/// Both are pure: no I/O, no clock. A client builds the request once, sends
+/// it (again, if the retry policy says so) and parses the answer.
+///
+/// ```
+/// use clerk_m2m_types::{Config, Endpoint, VerifyTokenParams};
+///
+/// let config = Config::builder().machine_secret_key("ak_test_example").build()?;
+/// let request = VerifyTokenParams::new("mt_opaque_value").build_request(&config)?;
+/// assert_eq!(request.uri(), "https://api.clerk.com/m2m_tokens/verify");
+/// assert_eq!(request.body(), br#"{"token":"mt_opaque_value"}"#);
+///
+/// let answer = http::Response::builder()
+///     .status(200)
+///     .header("content-type", "application/json")
+///     .body(br#"{"id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_1","created_at":1,"updated_at":1}"#.to_vec())?;
+/// let token = VerifyTokenParams::parse_response(answer)?;
+/// assert_eq!(token.subject, "mch_1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub trait Endpoint {
+    /// What a successful call yields.
+    type Output;
+    /// Which call this is (for the retry policy, errors and tracing).
+    const OPERATION: Operation;
+
+    /// Validates the params and builds the HTTP request.
+    fn build_request(&self, config: &Config) -> Result<http::Request<Vec<u8>>, RequestError>;
+
+    /// Reads the HTTP response.
+    fn parse_response(response: http::Response<Vec<u8>>) -> Result<Self::Output, ResponseError>;
+}

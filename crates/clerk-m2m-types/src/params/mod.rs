@@ -1,0 +1,27 @@
+//! Params for the four calls. Setters never fail; validation happens when
+//! the request is built ([`Endpoint::build_request`](crate::Endpoint::build_request)).
+
+mod create;
+mod list;
+mod revoke;
+mod verify;
+
+pub use create::CreateTokenParams;
+pub use list::ListTokensParams;
+pub use revoke::RevokeTokenParams;
+pub use verify::VerifyTokenParams;
+
+use crate::error::{ApiError, DecodeError, ResponseError};
+use serde::de::DeserializeOwned;
+
+/// Parses a 2xx JSON body as `T`, anything else as an API error.
+pub(crate) fn parse_json<T: DeserializeOwned>(
+    response: http::Response<Vec<u8>>,
+) -> Result<T, ResponseError> {
+    let status = response.status();
+    if !status.is_success() {
+        return Err(ApiError::from_response(status, response.headers(), response.body()).into());
+    }
+    serde_json::from_slice(response.body())
+        .map_err(|error| DecodeError::new(status, error, response.body()).into())
+}

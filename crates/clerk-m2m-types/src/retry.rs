@@ -1,0 +1,333 @@
+//! When to try a call again: a pure function of what happened.
+//!
+//! The clock (`now`) and randomness (`jitter`) are arguments, so the policy
+//! is deterministic and both clients share it.
+
+use crate::error::{Delivery, RetryAfter, TransportError, TransportErrorKind};
+use crate::Operation;
+use http::StatusCode;
+use std::time::{Duration, SystemTime};
+
+/// What an attempt ended with.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum Outcome<'a> {
+    /// The server answered with this status (and maybe `Retry-After`).
+    Response {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The parsed `Retry-After` header.
+        retry_after: Option<RetryAfter>,
+    },
+    /// The transport failed.
+    Transport(&'a TransportError),
+}
+
+/// What to do after an attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RetryDecision {
+    /// Return the outcome to the caller.
+    Stop,
+    /// Send the same request again after this delay.
+    RetryAfter(Duration),
+}
+
+/// Whether a status means "try again later": 429, 502, 503, 504.
+pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+}
+
+/// Retry rules shared by both clients.
+///
+/// - list, verify and revoke (idempotent) retry connect failures, timeouts,
+///   lost connections, 429, 502, 503 and 504;
+/// - create retries only a 429 and transport failures where the request was
+///   certainly not sent: a token mint must never be duplicated;
+/// - at most [`max_attempts`](Self::max_attempts) attempts (default 3);
+/// - `Retry-After` is honoured; a wait longer than the remaining deadline
+///   stops at once, returning the answer;
+/// - otherwise exponential backoff with jitter: half the backoff fixed, half
+///   scaled by the jitter sample.
+///
+/// ```
+/// use clerk_m2m_types::retry::{Outcome, RetryDecision, RetryPolicy};
+/// use clerk_m2m_types::{Operation, RetryAfter};
+/// use std::time::{Duration, SystemTime};
+///
+/// let policy = RetryPolicy::default();
+/// let throttled = Outcome::Response {
+///     status: http::StatusCode::TOO_MANY_REQUESTS,
+///     retry_after: Some(RetryAfter::Seconds(2)),
+/// };
+/// let now = SystemTime::UNIX_EPOCH;
+/// assert_eq!(
+///     policy.decide(Operation::CreateToken, throttled, 1, now, Some(Duration::from_secs(10)), 0.5),
+///     RetryDecision::RetryAfter(Duration::from_secs(2))
+/// );
+/// // Not enough time left to wait: stop now.
+/// assert_eq!(
+///     policy.decide(Operation::CreateToken, throttled, 1, now, Some(Duration::from_secs(1)), 0.5),
+///     RetryDecision::Stop
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Attempts at most (1 = no retry; 0 is treated as 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Backoff before the first retry (doubles each time).
+    pub fn base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// Upper bound of the backoff (not of `Retry-After`).
+    pub fn max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// The configured attempt limit.
+    pub fn attempt_limit(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Decides after attempt number `attempt` (1-based) ended with `outcome`.
+    ///
+    /// `remaining` is the time left before the call's deadline (`None`: no
+    /// deadline); `jitter` a random sample in `[0, 1)` (clamped).
+    pub fn decide(
+        &self,
+        operation: Operation,
+        outcome: Outcome<'_>,
+        attempt: u32,
+        now: SystemTime,
+        remaining: Option<Duration>,
+        jitter: f64,
+    ) -> RetryDecision {
+        if attempt >= self.max_attempts || !self.is_retryable(operation, outcome) {
+            return RetryDecision::Stop;
+        }
+        let delay = match outcome {
+            Outcome::Response {
+                retry_after: Some(retry_after),
+                ..
+            } => retry_after.delay_from(now),
+            _ => self.backoff(attempt, jitter),
+        };
+        match remaining {
+            Some(remaining) if delay >= remaining => RetryDecision::Stop,
+            _ => RetryDecision::RetryAfter(delay),
+        }
+    }
+
+    fn is_retryable(&self, operation: Operation, outcome: Outcome<'_>) -> bool {
+        match outcome {
+            Outcome::Response { status, .. } if operation.is_idempotent() => {
+                is_retryable_status(status)
+            }
+            Outcome::Response { status, .. } => status == StatusCode::TOO_MANY_REQUESTS,
+            Outcome::Transport(error) if error.delivery() == Delivery::NotSent => true,
+            Outcome::Transport(error) => {
+                operation.is_idempotent()
+                    && matches!(
+                        error.kind(),
+                        TransportErrorKind::Connect
+                            | TransportErrorKind::ConnectTimeout
+                            | TransportErrorKind::Dns
+                            | TransportErrorKind::Timeout
+                            | TransportErrorKind::ConnectionLost
+                    )
+            }
+        }
+    }
+
+    fn backoff(&self, attempt: u32, jitter: f64) -> Duration {
+        let exponent = attempt.saturating_sub(1).min(16);
+        let full = self
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay);
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        full / 2 + (full / 2).mul_f64(jitter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TransportErrorKind as Kind;
+
+    const NOW: SystemTime = SystemTime::UNIX_EPOCH;
+    const LONG: Option<Duration> = Some(Duration::from_secs(60));
+
+    fn status(code: u16) -> Outcome<'static> {
+        Outcome::Response {
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: None,
+        }
+    }
+
+    fn retries(operation: Operation, outcome: Outcome<'_>) -> bool {
+        RetryPolicy::default().decide(operation, outcome, 1, NOW, LONG, 0.0) != RetryDecision::Stop
+    }
+
+    #[test]
+    fn idempotent_calls_retry_transient_failures() {
+        for operation in [
+            Operation::ListTokens,
+            Operation::VerifyToken,
+            Operation::RevokeToken,
+        ] {
+            for code in [429, 502, 503, 504] {
+                assert!(retries(operation, status(code)), "{operation} {code}");
+            }
+            for code in [400, 401, 403, 404, 409, 422, 500] {
+                assert!(!retries(operation, status(code)), "{operation} {code}");
+            }
+            for kind in [
+                Kind::Connect,
+                Kind::Timeout,
+                Kind::ConnectionLost,
+                Kind::ConnectTimeout,
+            ] {
+                assert!(retries(
+                    operation,
+                    Outcome::Transport(&TransportError::new(kind))
+                ));
+            }
+            let too_large = TransportError::new(Kind::BodyTooLarge { limit: 1 });
+            assert!(!retries(operation, Outcome::Transport(&too_large)));
+        }
+    }
+
+    #[test]
+    fn create_retries_only_what_was_not_processed() {
+        let create = Operation::CreateToken;
+        assert!(retries(create, status(429)));
+        for code in [500, 502, 503, 504] {
+            assert!(!retries(create, status(code)), "{code}");
+        }
+        assert!(retries(
+            create,
+            Outcome::Transport(&TransportError::new(Kind::Connect))
+        ));
+        assert!(retries(
+            create,
+            Outcome::Transport(&TransportError::new(Kind::Tls))
+        ));
+        for kind in [Kind::Timeout, Kind::ConnectionLost, Kind::Other] {
+            assert!(
+                !retries(create, Outcome::Transport(&TransportError::new(kind))),
+                "{kind:?}"
+            );
+        }
+        let unclassified = TransportError::other("custom transport failure");
+        assert!(!retries(create, Outcome::Transport(&unclassified)));
+        let classified_not_sent = TransportError::other("x").with_delivery(Delivery::NotSent);
+        assert!(retries(create, Outcome::Transport(&classified_not_sent)));
+    }
+
+    #[test]
+    fn attempts_are_bounded() {
+        let policy = RetryPolicy::default();
+        assert_ne!(
+            policy.decide(Operation::ListTokens, status(503), 2, NOW, None, 0.0),
+            RetryDecision::Stop
+        );
+        assert_eq!(
+            policy.decide(Operation::ListTokens, status(503), 3, NOW, None, 0.0),
+            RetryDecision::Stop
+        );
+        assert_eq!(
+            RetryPolicy::never().decide(Operation::ListTokens, status(503), 1, NOW, None, 0.0),
+            RetryDecision::Stop
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_inside_bounds() {
+        let policy = RetryPolicy::default();
+        let delay = |attempt, jitter| match policy.decide(
+            Operation::ListTokens,
+            status(503),
+            attempt,
+            NOW,
+            None,
+            jitter,
+        ) {
+            RetryDecision::RetryAfter(delay) => delay,
+            RetryDecision::Stop => panic!("expected a retry"),
+        };
+        assert_eq!(delay(1, 0.0), Duration::from_millis(100));
+        assert_eq!(
+            delay(1, 0.999_999),
+            Duration::from_millis(100) + Duration::from_millis(100).mul_f64(0.999_999)
+        );
+        assert_eq!(delay(2, 0.0), Duration::from_millis(200));
+        assert_eq!(delay(1, f64::NAN), Duration::from_millis(100));
+        let capped = RetryPolicy::default()
+            .max_attempts(40)
+            .max_delay(Duration::from_secs(1));
+        assert_eq!(
+            capped.decide(Operation::ListTokens, status(503), 30, NOW, None, 1.0),
+            RetryDecision::RetryAfter(Duration::from_secs(1))
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_within_the_deadline() {
+        let policy = RetryPolicy::default();
+        let dated = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(RetryAfter::At(NOW + Duration::from_secs(3))),
+        };
+        assert_eq!(
+            policy.decide(Operation::VerifyToken, dated, 1, NOW, LONG, 0.5),
+            RetryDecision::RetryAfter(Duration::from_secs(3))
+        );
+        assert_eq!(
+            policy.decide(
+                Operation::VerifyToken,
+                dated,
+                1,
+                NOW,
+                Some(Duration::from_secs(2)),
+                0.5
+            ),
+            RetryDecision::Stop
+        );
+    }
+}
