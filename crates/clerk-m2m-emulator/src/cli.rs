@@ -1,0 +1,257 @@
+//! The command line: flags, start-up summary and the run loop.
+//!
+//! The `clerk-m2m-emulator` binary is a thin `main` around [`run`]; another
+//! command line (e.g. `clerk-m2m emulator`) flattens [`EmulatorArgs`] into
+//! its own subcommand and calls [`run`] to get exactly the same flags and
+//! behaviour:
+//!
+//! ```no_run
+//! use clap::Parser;
+//! use clerk_m2m_emulator::cli::{run, EmulatorArgs};
+//!
+//! #[derive(Parser)]
+//! struct Cli {
+//!     #[command(flatten)]
+//!     emulator: EmulatorArgs,
+//! }
+//!
+//! run(Cli::parse().emulator)?;
+//! # Ok::<(), clerk_m2m_emulator::EmulatorError>(())
+//! ```
+
+use crate::{EmulatorBuilder, EmulatorConfig, EmulatorError, EmulatorHandle, RateLimit};
+use serde_json::json;
+use std::io::Write;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The emulator's flags. Flags win over the config file, which wins over
+/// the defaults.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on [default: 127.0.0.1, or the config file's `host`]
+    #[arg(long, value_name = "ADDR")]
+    pub host: Option<IpAddr>,
+
+    /// Port to listen on; 0 picks any free port [default: 0, or the config file's `port`]
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// JSON config file: instance id and secret key, machines (name, id, secret_key,
+    /// scopes, default_token_ttl_seconds), signing_key_pem_file, issuer,
+    /// default_token_ttl_seconds, rate_limit {requests, window_seconds}, host, port
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Print one JSON object as the first line of stdout instead of the human summary:
+    /// {"url", "instance_id", "secret_key", "machines": [{"name", "id", "secret_key", "scopes"}]}
+    #[arg(long)]
+    pub json: bool,
+
+    /// PEM file with the RSA private key that signs JWT-format tokens (PKCS#8 or PKCS#1)
+    /// [default: a fresh RSA-2048 key]
+    #[arg(long, value_name = "PEM_FILE")]
+    pub signing_key: Option<PathBuf>,
+
+    /// Lifetime in seconds of tokens created without `seconds_until_expiration`, and of
+    /// JWTs created without a number [default: 3600]
+    #[arg(long, value_name = "SECONDS")]
+    pub default_token_ttl: Option<u64>,
+
+    /// Answer 429 with Retry-After once this many requests arrived in the current window
+    /// [default: no limit]
+    #[arg(long, value_name = "REQUESTS")]
+    pub rate_limit: Option<u32>,
+
+    /// Length of the rate-limit window in seconds [default: 10]
+    #[arg(long, value_name = "SECONDS", requires = "rate_limit")]
+    pub rate_limit_window: Option<u64>,
+}
+
+/// The builder these flags describe (config file first, then flags).
+pub fn builder(args: &EmulatorArgs) -> Result<EmulatorBuilder, EmulatorError> {
+    let mut builder = crate::Emulator::builder();
+    if let Some(path) = &args.config {
+        builder = builder.config(EmulatorConfig::from_file(path)?);
+    }
+    if let Some(host) = args.host {
+        builder = builder.host(host);
+    }
+    if let Some(port) = args.port {
+        builder = builder.port(port);
+    }
+    if let Some(path) = &args.signing_key {
+        builder = builder.signing_key_pem_file(path.clone());
+    }
+    if let Some(seconds) = args.default_token_ttl {
+        builder = builder.default_token_ttl(Duration::from_secs(seconds));
+    }
+    if let Some(requests) = args.rate_limit {
+        let window = Duration::from_secs(args.rate_limit_window.unwrap_or(10));
+        builder = builder.rate_limit(RateLimit::new(requests, window));
+    }
+    Ok(builder)
+}
+
+/// Starts an emulator as these flags describe.
+pub fn start(args: &EmulatorArgs) -> Result<EmulatorHandle, EmulatorError> {
+    builder(args)?.start()
+}
+
+/// The `--json` summary: `{"url", "instance_id", "secret_key", "machines":
+/// [{"name", "id", "secret_key", "scopes"}]}`. It contains the emulator's
+/// (test) secret keys on purpose.
+pub fn summary_json(handle: &EmulatorHandle) -> serde_json::Value {
+    let machines: Vec<_> = handle
+        .machines()
+        .iter()
+        .map(|machine| {
+            json!({
+                "name": machine.name(),
+                "id": machine.id(),
+                "secret_key": machine.secret_key().expose_secret(),
+                "scopes": machine.scopes(),
+            })
+        })
+        .collect();
+    json!({
+        "url": handle.url(),
+        "instance_id": handle.instance_id(),
+        "secret_key": handle.secret_key().expose_secret(),
+        "machines": machines,
+    })
+}
+
+/// The human start-up summary (several lines, keys included on purpose:
+/// they are the emulator's test keys).
+pub fn summary_text(handle: &EmulatorHandle) -> String {
+    let name_of = |id: &str| {
+        handle
+            .machines()
+            .iter()
+            .find(|machine| machine.id() == id)
+            .map(|machine| format!("{} ({id})", machine.name()))
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let mut out = format!(
+        "Clerk M2M emulator listening on {url}  (local test instance, test keys only)\n\
+         \n  instance      {id}\n  secret key    {sk}   (instance key: list, revoke, verify, JWKS)\n",
+        url = handle.url(),
+        id = handle.instance_id(),
+        sk = handle.secret_key().expose_secret(),
+    );
+    for machine in handle.machines() {
+        let calls: Vec<String> = machine.scopes().iter().map(|id| name_of(id)).collect();
+        out.push_str(&format!(
+            "\n  machine       {name}\n    id          {id}\n    secret key  {key}\n    may call    {calls}\n",
+            name = machine.name(),
+            id = machine.id(),
+            key = machine.secret_key().expose_secret(),
+            calls = if calls.is_empty() {
+                "(no machine)".to_owned()
+            } else {
+                calls.join(", ")
+            },
+        ));
+    }
+    if let Some(first) = handle.machines().first() {
+        out.push_str(&format!(
+            "\nTry it:\n  export CLERK_API_URL={url} CLERK_MACHINE_SECRET_KEY={key}\n",
+            url = handle.url(),
+            key = first.secret_key().expose_secret(),
+        ));
+    }
+    out.push_str("\nPress Ctrl-C to stop.\n");
+    out
+}
+
+/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM. Call it from a plain
+/// thread, not from inside an async runtime.
+pub fn wait_for_shutdown_signal() -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                result = tokio::signal::ctrl_c() => result,
+                _ = terminate.recv() => Ok(()),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
+    })
+}
+
+/// Starts the emulator, prints the summary (JSON with `--json`) to stdout,
+/// serves until Ctrl-C or SIGTERM, then stops. Call it from `main` (not from
+/// inside an async runtime).
+pub fn run(args: EmulatorArgs) -> Result<(), EmulatorError> {
+    let handle = start(&args)?;
+    let summary = if args.json {
+        format!("{}\n", summary_json(&handle))
+    } else {
+        summary_text(&handle)
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout must not stop the server: scripts may read one line and go.
+    let _ = stdout.write_all(summary.as_bytes());
+    let _ = stdout.flush();
+    drop(stdout);
+    wait_for_shutdown_signal().map_err(EmulatorError::Runtime)?;
+    handle.shutdown();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: EmulatorArgs,
+    }
+
+    #[test]
+    fn flags_parse_and_are_documented() {
+        Cli::command().debug_assert();
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--json",
+            "--rate-limit",
+            "5",
+            "--rate-limit-window",
+            "2",
+        ])
+        .unwrap();
+        assert!(cli.args.json);
+        assert_eq!(cli.args.port, Some(0));
+        assert_eq!(cli.args.rate_limit, Some(5));
+        let help = Cli::command().render_long_help().to_string();
+        for flag in [
+            "--host",
+            "--port",
+            "--config",
+            "--json",
+            "--signing-key",
+            "--default-token-ttl",
+            "--rate-limit",
+            "--rate-limit-window",
+        ] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+        assert!(Cli::try_parse_from(["emulator", "--rate-limit-window", "2"]).is_err());
+    }
+}
