@@ -66,10 +66,12 @@
 //!   whose `scopes` contain its machine, else 404 as if unknown (this is
 //!   checked before the revoked/expired state, so nothing leaks). A
 //!   successful opaque verify sets `last_used_at`. JWTs posted here are
-//!   checked for signature, `kid`, `cat`, `typ`, `exp` and `nbf`, their
-//!   subject's scopes stand in for the token's, and the answer mirrors what
-//!   `@clerk/backend` derives locally (claims = payload minus the six
-//!   registered claims, `created_at = iat * 1000`).
+//!   checked for signature, `kid`, `cat`, `typ`, `exp` and `nbf`; the
+//!   subject machine's scopes stand in for the token's (for the scope check
+//!   and in the answer), and the rest mirrors what `@clerk/backend` derives
+//!   locally: `id = jti`, claims = payload minus the six registered claims
+//!   (null if none remain), `expiration = exp * 1000`,
+//!   `created_at = updated_at = iat * 1000`.
 //! - **List.** `revoked` and `expired` filter by equality: the default
 //!   (both false) lists live tokens; `revoked=true` lists revoked tokens
 //!   that are not expired; `expired=true` expired ones that are not revoked;
@@ -139,6 +141,9 @@ pub use faults::Fault;
 pub use instance::{Machine, MachineConfig, DEFAULT_TOKEN_TTL};
 pub use rate_limit::RateLimit;
 pub use signing::SigningKey;
+
+/// Re-exported for [`Fault::status`].
+pub use http::StatusCode;
 
 /// The `cat` (category) header of M2M JWTs.
 pub const M2M_JWT_CATEGORY: &str = jwt::M2M_CATEGORY;

@@ -6,7 +6,6 @@ use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{self, KeyPair as _, UnparsedPublicKey};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
-use serde::Serialize;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,7 +29,7 @@ struct Inner {
 }
 
 /// One JSON Web Key, as `GET /v1/jwks` lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Jwk {
     pub(crate) use_: &'static str,
     pub(crate) kty: &'static str,
