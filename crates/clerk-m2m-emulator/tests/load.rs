@@ -1,13 +1,11 @@
 //! Load: 16 concurrent clients × 500 creates + revokes, then every token is
-//! accounted for. Plus a creates/s benchmark (ignored by default; run with
-//! `cargo test -p clerk-m2m-emulator --release --test load -- --ignored --nocapture`).
+//! accounted for. The creates/s figures come from `benches/creates.rs`.
 
 mod common;
 
 use common::{emulator, instance_key, Conn};
 use serde_json::Value;
 use std::collections::HashSet;
-use std::time::Instant;
 
 const CLIENTS: usize = 16;
 const PER_CLIENT: usize = 500;
@@ -134,39 +132,4 @@ fn sixteen_clients_create_and_revoke_without_losing_a_token() {
             .json();
         assert_eq!(live["total_count"], 0, "every token was revoked");
     }
-}
-
-fn creates_per_second(format: &str, clients: usize, per_client: usize) -> f64 {
-    let emulator = emulator();
-    let auth = format!(
-        "Bearer {}",
-        emulator.machines()[0].secret_key().expose_secret()
-    );
-    let addr = emulator.addr();
-    let body = format!(
-        r#"{{"seconds_until_expiration":3600,"claims":{{"role":"reader"}},"token_format":"{format}"}}"#
-    );
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..clients {
-            let (auth, body) = (&auth, &body);
-            scope.spawn(move || {
-                let mut conn = Conn::open(addr).unwrap();
-                for _ in 0..per_client {
-                    let (status, _) = post(&mut conn, auth, "/m2m_tokens", body);
-                    assert_eq!(status, 201);
-                }
-            });
-        }
-    });
-    (clients * per_client) as f64 / started.elapsed().as_secs_f64()
-}
-
-#[test]
-#[ignore = "benchmark: run in release with --ignored --nocapture"]
-fn benchmark_creates_per_second() {
-    let opaque = creates_per_second("opaque", 16, 2000);
-    let jwt = creates_per_second("jwt", 16, 500);
-    println!("opaque creates/s: {opaque:.0}");
-    println!("jwt creates/s:    {jwt:.0}");
 }
