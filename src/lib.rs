@@ -13,8 +13,8 @@
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{
-    Config, CreateTokenParams, Error, ListTokensParams, M2mToken, M2mTokenList,
-    RevokeTokenParams, SecretString, TokenFormat, VerifyTokenParams,
+    Config, CreateTokenParams, Error, ListTokensParams, M2mToken, M2mTokenList, RevokeTokenParams,
+    SecretString, TokenFormat, VerifyTokenParams,
 };
 
 #[cfg(feature = "async")]
