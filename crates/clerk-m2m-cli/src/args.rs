@@ -1,0 +1,422 @@
+//! The command line: global flags, subcommands and their flags (clap derive).
+//!
+//! Values are checked while parsing where the check needs nothing but the
+//! value itself (a `--claims` that is not a JSON object, a negative
+//! `--expires-in`, a `--limit` outside 1–100), so such mistakes are usage
+//! errors (exit 2) reported by clap in its usual format.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use clerk_m2m_emulator::cli::EmulatorArgs;
+use clerk_m2m_types::{SecretString, TokenFormat};
+
+/// The exit codes in one line, at the end of each subcommand's `--help`.
+pub const EXIT_CODES_SHORT: &str = "Exit codes: 0 success, 1 API error or verification failure, \
+2 usage error or missing key, 3 network failure (details: clerk-m2m --help)";
+
+/// Environment variables and exit codes, shown at the end of `--help`.
+pub const AFTER_HELP: &str = "\
+Environment:
+  CLERK_API_URL             base URL of the Backend API (default https://api.clerk.com)
+  CLERK_MACHINE_SECRET_KEY  machine secret key ak_…: create; list, revoke and verify its own tokens
+  CLERK_SECRET_KEY          instance secret key sk_…: list, revoke and verify any token; JWKS
+  CLERK_JWT_KEY             PEM public key: verify JWT tokens locally, without a network call
+
+Exit codes:
+  0  success
+  1  the API answered with an error, the token did not verify, or the emulator could not start
+  2  usage error: a bad flag or value (e.g. --claims that is not a JSON object, a negative
+     --expires-in), or no key to make the call with
+  3  network failure: the API could not be reached, or the connection broke
+
+Errors go to stderr (what failed, Clerk's code and message, the trace id, a hint); results go
+to stdout. Secret keys are never printed; the only token value printed is the one `create`
+makes.";
+
+/// clerk-m2m: create, list, revoke and verify Clerk machine-to-machine (M2M) tokens.
+///
+/// Talks to the Clerk Backend API (or the local emulator: `clerk-m2m emulator`) with a machine
+/// secret key (ak_…) or the instance secret key (sk_…), both best given through the
+/// environment.
+#[derive(Debug, Parser)]
+#[command(name = "clerk-m2m", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Flags every subcommand accepts.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted before or after any subcommand.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Base URL of the Clerk Backend API [default: https://api.clerk.com]
+    #[arg(
+        long,
+        env = "CLERK_API_URL",
+        global = true,
+        help_heading = "Global options",
+        value_name = "URL"
+    )]
+    pub api_url: Option<String>,
+
+    /// Machine secret key (ak_…). Prefer the environment variable: a key given as a flag ends
+    /// up in your shell history and in the process list
+    #[arg(
+        long,
+        env = "CLERK_MACHINE_SECRET_KEY",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Global options",
+        value_name = "KEY",
+        value_parser = parse_secret
+    )]
+    pub machine_secret_key: Option<SecretString>,
+
+    /// Instance secret key (sk_…). Prefer the environment variable: a key given as a flag ends
+    /// up in your shell history and in the process list
+    #[arg(
+        long,
+        env = "CLERK_SECRET_KEY",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Global options",
+        value_name = "KEY",
+        value_parser = parse_secret
+    )]
+    pub secret_key: Option<SecretString>,
+
+    /// Output: a table for people, or JSON for scripts (the API's snake_case token object;
+    /// `{"data": […], "total_count": N}` for list)
+    #[arg(
+        short,
+        long,
+        value_enum,
+        global = true,
+        help_heading = "Global options",
+        default_value_t = OutputFormat::Table,
+        value_name = "FORMAT"
+    )]
+    pub output: OutputFormat,
+}
+
+/// How results are written to stdout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned text for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a token (needs a machine secret key) and print it
+    #[command(after_help = EXIT_CODES_SHORT)]
+    Create(CreateArgs),
+    /// List a machine's opaque tokens (JWT tokens are not stored, so never listed)
+    #[command(after_help = EXIT_CODES_SHORT)]
+    List(ListArgs),
+    /// Revoke an opaque token by its id (mt_…)
+    #[command(after_help = EXIT_CODES_SHORT)]
+    Revoke(RevokeArgs),
+    /// Verify a token: an M2M JWT locally, anything else through the API
+    #[command(after_help = EXIT_CODES_SHORT)]
+    Verify(VerifyArgs),
+    /// Run the local emulator of the M2M Backend API in the foreground (Ctrl-C stops it)
+    ///
+    /// Prints the URL, the instance key and each machine's id and key (test keys only), then
+    /// serves until Ctrl-C or SIGTERM. `-o json` is the same as `--json`.
+    Emulator(EmulatorArgs),
+}
+
+/// `clerk-m2m create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Token format: opaque (verified through the API) or jwt (verifiable locally)
+    #[arg(long, value_enum, default_value_t = FormatArg::Opaque)]
+    pub format: FormatArg,
+
+    /// Lifetime in seconds, a whole number above 0 [default: an opaque token never expires]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = parse_lifetime,
+        allow_hyphen_values = true
+    )]
+    pub expires_in: Option<u64>,
+
+    /// Custom claims, a JSON object, e.g. '{"role":"reader"}' (keys are sent as given)
+    #[arg(long, value_name = "JSON", value_parser = parse_claims)]
+    pub claims: Option<serde_json::Value>,
+
+    /// Reuse: return a live opaque token of this machine with the same claims if it has at
+    /// least this many seconds left, instead of creating one (must be below --expires-in)
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        value_parser = parse_seconds,
+        allow_hyphen_values = true
+    )]
+    pub min_remaining_ttl: Option<u64>,
+
+    /// Print only the token value, e.g. for TOKEN=$(clerk-m2m create --token-only)
+    #[arg(long)]
+    pub token_only: bool,
+}
+
+/// The `--format` of `create`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// An opaque `mt_…` value.
+    Opaque,
+    /// A signed JWT.
+    Jwt,
+}
+
+impl From<FormatArg> for TokenFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Opaque => TokenFormat::Opaque,
+            FormatArg::Jwt => TokenFormat::Jwt,
+        }
+    }
+}
+
+/// `clerk-m2m list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The machine whose tokens to list (mch_…)
+    #[arg(long, value_name = "MACHINE_ID", value_parser = parse_machine_id)]
+    pub subject: String,
+
+    /// List revoked tokens instead of live ones
+    #[arg(long)]
+    pub revoked: bool,
+
+    /// List expired tokens instead of live ones
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Page size, 1–100 [default: 10, the API's]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub limit: Option<u64>,
+
+    /// How many tokens to skip [default: 0]
+    #[arg(long, value_name = "N")]
+    pub offset: Option<u64>,
+}
+
+/// `clerk-m2m revoke`.
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The token's id (mt_ and 32 hex digits; the `id` field, not the token value)
+    #[arg(value_name = "TOKEN_ID")]
+    pub token_id: String,
+
+    /// Why the token is revoked, e.g. "leaked in CI logs"
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+/// `clerk-m2m verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token, or - to read it from standard input (keeps it out of your shell history)
+    #[arg(value_name = "TOKEN|-", value_parser = parse_token_source, allow_hyphen_values = true)]
+    pub token: TokenSource,
+
+    /// PEM public key to verify JWT tokens locally (Clerk Dashboard → API keys → JWT public
+    /// key); without it the JWKS is fetched with the instance secret key
+    #[arg(
+        long,
+        env = "CLERK_JWT_KEY",
+        hide_env_values = true,
+        value_name = "PEM"
+    )]
+    pub jwt_key: Option<String>,
+}
+
+/// Where `verify` gets the token.
+#[derive(Clone, Debug)]
+pub enum TokenSource {
+    /// From standard input (`-`).
+    Stdin,
+    /// From the command line.
+    Value(SecretString),
+}
+
+fn parse_secret(value: &str) -> Result<SecretString, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err("the key is empty".into());
+    }
+    Ok(SecretString::new(value))
+}
+
+fn parse_token_source(value: &str) -> Result<TokenSource, String> {
+    match value {
+        "-" => Ok(TokenSource::Stdin),
+        "" => Err("the token is empty (use - to read it from standard input)".into()),
+        token => Ok(TokenSource::Value(SecretString::new(token))),
+    }
+}
+
+/// A lifetime: a whole number of seconds above zero.
+fn parse_lifetime(value: &str) -> Result<u64, String> {
+    match parse_seconds(value)? {
+        0 => Err("must be above 0 (leave --expires-in out for a token that never expires)".into()),
+        seconds => Ok(seconds),
+    }
+}
+
+/// A whole, non-negative number of seconds.
+fn parse_seconds(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    if value.starts_with('-') {
+        return Err("must not be negative: give a whole number of seconds".into());
+    }
+    value
+        .parse::<u64>()
+        .map_err(|_| "must be a whole number of seconds, e.g. 3600".into())
+}
+
+fn parse_claims(value: &str) -> Result<serde_json::Value, String> {
+    let claims: serde_json::Value = serde_json::from_str(value).map_err(|error| {
+        format!("not valid JSON ({error}); quote it, e.g. '{{\"role\":\"reader\"}}'")
+    })?;
+    if claims.is_object() {
+        Ok(claims)
+    } else {
+        Err("must be a JSON object, e.g. '{\"role\":\"reader\"}'".into())
+    }
+}
+
+fn parse_machine_id(value: &str) -> Result<String, String> {
+    let valid = value.strip_prefix("mch_").is_some_and(|rest| {
+        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    });
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err("must be a machine id: mch_ followed by letters and digits".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("clerk-m2m").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn create_flags_parse() {
+        let cli = parse(&[
+            "create",
+            "--format",
+            "jwt",
+            "--expires-in",
+            "3600",
+            "--claims",
+            r#"{"role":"reader"}"#,
+            "--min-remaining-ttl",
+            "0",
+            "--token-only",
+        ])
+        .unwrap();
+        let Command::Create(args) = cli.command else {
+            panic!("not create");
+        };
+        assert_eq!(args.format, FormatArg::Jwt);
+        assert_eq!(args.expires_in, Some(3600));
+        assert_eq!(args.claims.unwrap()["role"], "reader");
+        assert_eq!(args.min_remaining_ttl, Some(0));
+        assert!(args.token_only);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        for args in [
+            &["create", "--expires-in", "-5"][..],
+            &["create", "--expires-in", "0"],
+            &["create", "--expires-in", "1.5"],
+            &["create", "--min-remaining-ttl", "-1"],
+            &["create", "--claims", "{role:reader}"],
+            &["create", "--claims", "[1,2]"],
+            &["create", "--format", "paseto"],
+            &["list", "--subject", "user_1"],
+            &["list", "--subject", "mch_1", "--limit", "0"],
+            &["list", "--subject", "mch_1", "--limit", "101"],
+            &["list"],
+            &["revoke"],
+            &["verify"],
+            &["verify", ""],
+            &["create", "--machine-secret-key", " "],
+        ] {
+            let error = parse(args).expect_err(&args.join(" "));
+            assert_eq!(error.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn negative_lifetimes_say_so() {
+        let error = parse(&["create", "--expires-in", "-5"]).unwrap_err();
+        assert!(
+            error.to_string().contains("must not be negative"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn global_flags_go_anywhere_and_keys_stay_hidden() {
+        let cli = parse(&[
+            "create",
+            "-o",
+            "json",
+            "--machine-secret-key",
+            "ak_sentinel",
+            "--api-url",
+            "http://127.0.0.1:1",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.output, OutputFormat::Json);
+        assert_eq!(cli.global.api_url.as_deref(), Some("http://127.0.0.1:1"));
+        assert!(!format!("{cli:?}").contains("sentinel"));
+    }
+
+    #[test]
+    fn verify_reads_stdin_with_a_dash() {
+        let cli = parse(&["verify", "-"]).unwrap();
+        let Command::Verify(args) = cli.command else {
+            panic!("not verify");
+        };
+        assert!(matches!(args.token, TokenSource::Stdin));
+    }
+
+    #[test]
+    fn help_documents_exit_codes_and_warns_about_history() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("Exit codes:"));
+        assert!(help.contains("3  network failure"));
+        assert!(help.contains("shell history"));
+        let emulator_help = Cli::command()
+            .find_subcommand_mut("emulator")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        for flag in ["--port", "--host", "--config", "--json", "--rate-limit"] {
+            assert!(emulator_help.contains(flag), "{flag}");
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Exit codes, and failures as the one or two lines printed on stderr.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | the API answered with an error, the token did not verify, or the emulator could not start |
+//! | 2 | usage error: bad flags or values, or no key to make the call with |
+//! | 3 | network failure: the API could not be reached, or the connection broke |
+
+use clerk_m2m_types::{ApiError, Delivery, Error, RequestError, TransportError};
+use std::fmt;
+
+/// How the process ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: it worked.
+    Success,
+    /// 1: the API answered with an error, a token did not verify, or the
+    /// emulator could not start.
+    Failure,
+    /// 2: the command line was wrong (clap's own errors too) or a key is missing.
+    Usage,
+    /// 3: the API could not be reached or the connection broke.
+    Network,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Failure => 1,
+            Self::Usage => 2,
+            Self::Network => 3,
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit.code())
+    }
+}
+
+/// What a subcommand was doing when it failed; it picks the wording and the hints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `create`.
+    Create,
+    /// `list`.
+    List,
+    /// `revoke`.
+    Revoke,
+    /// `verify`, through the API or locally.
+    Verify,
+    /// Fetching the JWKS for `verify`.
+    FetchJwks,
+}
+
+impl Action {
+    fn failed(self) -> &'static str {
+        match self {
+            Self::Create => "could not create the token",
+            Self::List => "could not list the tokens",
+            Self::Revoke => "could not revoke the token",
+            Self::Verify => "the token did not verify",
+            Self::FetchJwks => "could not fetch the JWKS to verify the JWT",
+        }
+    }
+}
+
+/// A failure: the exit code, a one-line message, and an optional hint line.
+///
+/// Messages never contain a key or a token value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    exit: Exit,
+    message: String,
+    hint: Option<String>,
+}
+
+impl Failure {
+    /// A failure ending with `exit`.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, message)
+    }
+
+    /// Adds the hint line.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        self.exit
+    }
+
+    /// The message line (without the `error: ` prefix).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The hint line, if any (without the `hint: ` prefix).
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The failure of a client call made for `action`.
+    pub fn from_call(action: Action, error: &Error) -> Self {
+        match error {
+            Error::InvalidRequest { source, .. } => from_request(action, source),
+            Error::Api { source, .. } => from_api(action, source),
+            Error::Decode { source, .. } => Self::new(
+                Exit::Failure,
+                format!(
+                    "{}: the answer could not be read: {source}",
+                    action.failed()
+                ),
+            )
+            .with_hint("check that --api-url / CLERK_API_URL points at the Clerk Backend API"),
+            Error::Transport { source, .. } => from_transport(action, source),
+            other => Self::new(Exit::Failure, format!("{}: {other}", action.failed())),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    /// `error: …` and, if there is one, `hint: …` on a second line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+const KEY_HINT: &str = "set CLERK_MACHINE_SECRET_KEY (ak_…) or CLERK_SECRET_KEY (sk_…)";
+
+fn from_request(action: Action, error: &RequestError) -> Failure {
+    let failed = action.failed();
+    match error {
+        RequestError::MissingSecretKey => {
+            let hint = if action == Action::Create {
+                "set CLERK_MACHINE_SECRET_KEY to a machine secret key (ak_…), or pass --machine-secret-key"
+            } else {
+                KEY_HINT
+            };
+            Failure::usage(format!("{failed}: no secret key")).with_hint(hint)
+        }
+        RequestError::InstanceKeyCannotCreate => Failure::usage(format!(
+            "{failed}: only an instance secret key (sk_…) is set, and creating needs a machine secret key"
+        ))
+        .with_hint("set CLERK_MACHINE_SECRET_KEY to a machine secret key (ak_…)"),
+        RequestError::InvalidTokenId { .. } => Failure::usage(format!("{failed}: {error}"))
+            .with_hint("`clerk-m2m list --subject mch_…` shows token ids"),
+        other => Failure::usage(format!("{failed}: {other}")),
+    }
+}
+
+fn from_api(action: Action, error: &ApiError) -> Failure {
+    let status = error.status();
+    let mut message = format!("{}: Clerk answered {status}", action.failed());
+    if let Some(first) = error.errors().first() {
+        message.push_str(&format!(": {}", first.code));
+        let text = first.long_message.as_deref().unwrap_or(&first.message);
+        if !text.is_empty() {
+            message.push_str(&format!(": {}", one_line(text, 200)));
+        }
+        if error.errors().len() > 1 {
+            message.push_str(&format!(" (and {} more)", error.errors().len() - 1));
+        }
+    } else if let Some(snippet) = error.body_snippet().filter(|s| !s.trim().is_empty()) {
+        message.push_str(&format!(", not Clerk's JSON: {}", one_line(snippet, 120)));
+    }
+    if let Some(trace_id) = error.trace_id() {
+        message.push_str(&format!(" (trace id {})", one_line(trace_id, 80)));
+    }
+    let failure = Failure::new(Exit::Failure, message);
+    match api_hint(action, error) {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
+
+fn api_hint(action: Action, error: &ApiError) -> Option<String> {
+    let code = error.code().unwrap_or("");
+    let hint = match error.status().as_u16() {
+        401 if action == Action::Create => {
+            "creating needs a valid machine secret key: check CLERK_MACHINE_SECRET_KEY (ak_…)".into()
+        }
+        401 if action == Action::FetchJwks => {
+            "the JWKS needs the instance secret key: check CLERK_SECRET_KEY (sk_…)".into()
+        }
+        401 if code == "machine_secret_key_invalid" => {
+            "check CLERK_MACHINE_SECRET_KEY (ak_…), and that CLERK_API_URL is the right instance".into()
+        }
+        401 => format!("check the key: {KEY_HINT}, for the instance at CLERK_API_URL"),
+        403 if action == Action::List => {
+            "a machine key lists only its own tokens: use its own mch_ id, or set CLERK_SECRET_KEY (sk_…) and unset CLERK_MACHINE_SECRET_KEY".into()
+        }
+        403 => "this key may not do that: try the instance secret key (CLERK_SECRET_KEY)".into(),
+        404 => match action {
+            Action::Revoke => "no such token for this key: ids come from `clerk-m2m list --subject mch_…`; JWT tokens cannot be revoked".into(),
+            Action::Verify => "the token is unknown, revoked or expired, or the calling machine is not in its scopes".into(),
+            Action::List => "no such machine in this instance".into(),
+            _ => return None,
+        },
+        400 | 422 => "check the flag values: `clerk-m2m <command> --help`".into(),
+        429 => match error.retry_after() {
+            Some(clerk_m2m_types::RetryAfter::Seconds(seconds)) => {
+                format!("rate limited: try again in {seconds} s")
+            }
+            _ => "rate limited: try again shortly".into(),
+        },
+        500..=599 if action == Action::Create => {
+            "Clerk had a problem; the token may still have been created: check `clerk-m2m list` before retrying".into()
+        }
+        500..=599 => "Clerk had a problem; try again later, and quote the trace id if it persists".into(),
+        _ => return None,
+    };
+    Some(hint)
+}
+
+fn from_transport(action: Action, error: &TransportError) -> Failure {
+    let mut message = format!("{}: network failure: {error}", action.failed());
+    if let Some(cause) = std::error::Error::source(error) {
+        message.push_str(&format!(": {}", one_line(&cause.to_string(), 200)));
+    }
+    let hint = if action == Action::Create && error.delivery() == Delivery::MaybeSent {
+        "the token may have been created: check `clerk-m2m list --subject mch_…` before retrying"
+    } else {
+        "check --api-url / CLERK_API_URL and that the server is reachable"
+    };
+    Failure::new(Exit::Network, message).with_hint(hint)
+}
+
+/// `text` on one line, without control characters, cut at `max` characters.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if text.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clerk_m2m_types::{ClerkErrorDetail, Operation, TransportErrorKind};
+    use http::StatusCode;
+
+    #[test]
+    fn codes_are_the_documented_ones() {
+        let codes: Vec<u8> = [Exit::Success, Exit::Failure, Exit::Usage, Exit::Network]
+            .into_iter()
+            .map(Exit::code)
+            .collect();
+        assert_eq!(codes, [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn api_errors_carry_code_message_and_trace_id() {
+        let error = Error::Api {
+            operation: Operation::RevokeToken,
+            attempts: 1,
+            source: ApiError::new(
+                StatusCode::NOT_FOUND,
+                vec![ClerkErrorDetail::new("resource_not_found", "not found")],
+            )
+            .with_trace_id("trace123"),
+        };
+        let failure = Failure::from_call(Action::Revoke, &error);
+        assert_eq!(failure.exit(), Exit::Failure);
+        let text = failure.to_string();
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.starts_with("error: could not revoke the token: Clerk answered 404 Not Found: resource_not_found: not found (trace id trace123)"), "{text}");
+        assert!(text.contains("hint: "), "{text}");
+    }
+
+    #[test]
+    fn missing_keys_are_usage_errors_with_the_env_var() {
+        let error = Error::InvalidRequest {
+            operation: Operation::CreateToken,
+            source: RequestError::MissingSecretKey,
+        };
+        let failure = Failure::from_call(Action::Create, &error);
+        assert_eq!(failure.exit(), Exit::Usage);
+        assert!(failure.hint().unwrap().contains("CLERK_MACHINE_SECRET_KEY"));
+    }
+
+    #[test]
+    fn transport_failures_exit_3() {
+        let error = Error::Transport {
+            operation: Operation::ListTokens,
+            attempts: 3,
+            source: TransportError::new(TransportErrorKind::Connect).with_source("refused"),
+        };
+        let failure = Failure::from_call(Action::List, &error);
+        assert_eq!(failure.exit(), Exit::Network);
+        assert!(failure.message().contains("could not connect"));
+        assert!(failure.hint().unwrap().contains("CLERK_API_URL"));
+    }
+
+    #[test]
+    fn one_line_strips_control_characters() {
+        assert_eq!(one_line("a\nb\x1b[31m", 100), "a b [31m");
+        assert_eq!(one_line("abcdef", 3), "abc…");
+    }
+}
