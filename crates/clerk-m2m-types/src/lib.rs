@@ -45,6 +45,8 @@ mod parse;
 mod request;
 pub mod retry;
 mod secret;
+#[cfg(feature = "test-util")]
+pub mod test_util;
 mod url;
 
 pub use config::{

@@ -19,4 +19,10 @@ pub enum ConfigError {
     /// A client was built without a transport and without a built-in HTTP stack.
     #[error("no transport: enable the client's default HTTP feature or set a transport")]
     NoTransport,
+    /// The built-in HTTP transport could not be set up (e.g. TLS initialisation).
+    #[error("could not set up the HTTP transport: {reason}")]
+    TransportInit {
+        /// What the HTTP library reported.
+        reason: String,
+    },
 }
