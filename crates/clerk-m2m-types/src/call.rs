@@ -13,8 +13,10 @@ use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
 /// What to do after an attempt.
+///
+/// Deliberately exhaustive: a driver must handle every step, so a new one
+/// would be a breaking change.
 #[derive(Debug)]
-#[non_exhaustive]
 pub enum Step<T> {
     /// The call is finished.
     Done(Result<T, Error>),

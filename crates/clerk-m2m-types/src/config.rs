@@ -59,6 +59,17 @@ impl Config {
         Self::builder().env_with(lookup).build()
     }
 
+    /// A builder holding this config's values, to change some of them.
+    pub fn to_builder(&self) -> ConfigBuilder {
+        ConfigBuilder {
+            base_url: Some(self.base_url.clone()),
+            machine_secret_key: self.machine_secret_key.clone(),
+            secret_key: self.secret_key.clone(),
+            api_version: Some(self.api_version.clone()),
+            m2m_path_prefix: Some(self.m2m_path_prefix.clone()),
+        }
+    }
+
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         &self.base_url
