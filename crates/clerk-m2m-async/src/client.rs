@@ -1,0 +1,168 @@
+//! The async client: sends what `clerk-m2m-types` builds, retries as its policy says.
+
+use crate::clock::CallClock;
+use crate::tracing_span::AttemptSpan;
+use crate::{ClientBuilder, Transport};
+use clerk_m2m_types::call::{Call, Step};
+use clerk_m2m_types::{
+    Config, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList,
+    RetryPolicy, RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,
+};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default bound on one call, every attempt and wait included: 30 s.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Async client for Clerk's M2M token API.
+///
+/// Cheap to clone (one `Arc` inside), `Send + Sync`, no type parameters: keep
+/// one in your application state. Each call validates its params locally,
+/// sends the request through the [`Transport`], retries per the
+/// [`RetryPolicy`] within the call timeout, and parses the answer.
+///
+/// Calls need a Tokio runtime with the time driver enabled (`#[tokio::main]`
+/// enables it). `Debug` never shows a key.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    transport: Arc<dyn Transport>,
+    retry_policy: RetryPolicy,
+    call_timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .field("retry_policy", &self.inner.retry_policy)
+            .field("call_timeout", &self.inner.call_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    pub(crate) fn from_parts(
+        config: Config,
+        transport: Arc<dyn Transport>,
+        retry_policy: RetryPolicy,
+        call_timeout: Duration,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                retry_policy,
+                call_timeout,
+            }),
+        }
+    }
+
+    /// A builder: no keys, the default base URL, the built-in transport when
+    /// the `reqwest` feature is on.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`
+    /// and `CLERK_SECRET_KEY`, with the built-in reqwest transport.
+    #[cfg(feature = "reqwest")]
+    pub fn from_env() -> Result<Self, clerk_m2m_types::ConfigError> {
+        Self::builder().config(Config::from_env()?).build()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry_policy
+    }
+
+    /// The bound on one call, every attempt and wait included.
+    pub fn call_timeout(&self) -> Duration {
+        self.inner.call_timeout
+    }
+
+    /// Creates a token (`POST /m2m_tokens`).
+    ///
+    /// Never retried once the request may have reached the server (each
+    /// create mints a billed token): only a 429 or a failure before sending
+    /// is tried again.
+    pub async fn create_token(&self, params: CreateTokenParams) -> Result<M2mToken, Error> {
+        self.send(&params).await
+    }
+
+    /// Lists a machine's tokens (`GET /m2m_tokens?subject=…`).
+    pub async fn list_tokens(&self, params: ListTokensParams) -> Result<M2mTokenList, Error> {
+        self.send(&params).await
+    }
+
+    /// Revokes a token by id (`POST /m2m_tokens/{id}/revoke`).
+    pub async fn revoke_token(&self, params: RevokeTokenParams) -> Result<M2mToken, Error> {
+        self.send(&params).await
+    }
+
+    /// Verifies a token through the API (`POST /m2m_tokens/verify`).
+    pub async fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
+        self.send(&params).await
+    }
+
+    /// Sends any call: validates and builds its request once, sends it,
+    /// retries per the policy within the call timeout, and parses the answer.
+    ///
+    /// Each attempt is bounded by the time left before the call's deadline: a
+    /// transport that never answers ends the call with a
+    /// [`TransportErrorKind::Timeout`] error when the deadline passes.
+    pub async fn send<E: Endpoint>(&self, params: &E) -> Result<E::Output, Error> {
+        let inner = &*self.inner;
+        let clock = CallClock::start();
+        let mut call = Call::new(
+            &inner.config,
+            params,
+            inner.retry_policy.clone(),
+            clock.now(),
+            Some(inner.call_timeout),
+        )?;
+        loop {
+            let request = call.next_request();
+            let span = AttemptSpan::start(E::OPERATION, request.method(), call.attempts());
+            let remaining = call.remaining(clock.now());
+            let result = span
+                .run(attempt(inner.transport.as_ref(), request, remaining))
+                .await;
+            span.record(&result);
+            match call.handle(result, clock.now(), fastrand::f64()) {
+                Step::Done(result) => return result,
+                Step::RetryAfter(delay) => tokio::time::sleep(delay).await,
+            }
+        }
+    }
+}
+
+/// One attempt, bounded by the time left before the call's deadline.
+async fn attempt(
+    transport: &dyn Transport,
+    request: http::Request<Vec<u8>>,
+    remaining: Option<Duration>,
+) -> Result<http::Response<Vec<u8>>, TransportError> {
+    match remaining {
+        None => transport.send(request).await,
+        Some(remaining) => tokio::time::timeout(remaining, transport.send(request))
+            .await
+            .unwrap_or_else(|_elapsed| {
+                Err(TransportError::new(TransportErrorKind::Timeout)
+                    .with_source("the call timeout elapsed before the answer"))
+            }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
