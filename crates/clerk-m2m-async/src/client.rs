@@ -153,6 +153,13 @@ async fn attempt(
     request: http::Request<Vec<u8>>,
     remaining: Option<Duration>,
 ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    // Let the runtime take in I/O events that have already arrived before the
+    // request goes out. A server that closed an idle pooled connection has
+    // sent its FIN; once the runtime has seen it, the pool retires that
+    // connection instead of writing the request onto it. Written onto a
+    // closing connection, a create fails after it may have been sent and
+    // cannot be retried. Costs one trip through the scheduler.
+    tokio::task::yield_now().await;
     match remaining {
         None => transport.send(request).await,
         Some(remaining) => tokio::time::timeout(remaining, transport.send(request))
