@@ -38,6 +38,8 @@
 pub mod call;
 mod config;
 pub mod error;
+#[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+pub mod jwt;
 mod model;
 mod operation;
 mod params;
