@@ -52,15 +52,16 @@ pub struct Cli {
 /// Flags accepted before or after any subcommand.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Base URL of the Clerk Backend API [default: https://api.clerk.com]
+    /// The Backend API's base URL (`--api-url`, `CLERK_API_URL`).
     #[arg(
         long,
+        help = "Base URL of the Clerk Backend API [default: https://api.clerk.com]",
         env = "CLERK_API_URL",
         global = true,
         help_heading = "Global options",
         value_name = "URL"
     )]
-    pub api_url: Option<String>,
+    api_url: Option<String>,
 
     /// Machine secret key (ak_…). Prefer the environment variable: a key given as a flag ends
     /// up in your shell history and in the process list
@@ -73,7 +74,7 @@ pub struct GlobalArgs {
         value_name = "KEY",
         value_parser = parse_secret
     )]
-    pub machine_secret_key: Option<SecretString>,
+    machine_secret_key: Option<SecretString>,
 
     /// Instance secret key (sk_…). Prefer the environment variable: a key given as a flag ends
     /// up in your shell history and in the process list
@@ -86,7 +87,7 @@ pub struct GlobalArgs {
         value_name = "KEY",
         value_parser = parse_secret
     )]
-    pub secret_key: Option<SecretString>,
+    secret_key: Option<SecretString>,
 
     /// Output: a table for people, or JSON for scripts (the API's snake_case token object;
     /// `{"data": […], "total_count": N}` for list)
@@ -100,6 +101,30 @@ pub struct GlobalArgs {
         value_name = "FORMAT"
     )]
     pub output: OutputFormat,
+}
+
+impl GlobalArgs {
+    /// `--api-url` / `CLERK_API_URL`, unless empty.
+    pub fn api_url(&self) -> Option<&str> {
+        self.api_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|url| !url.is_empty())
+    }
+
+    /// `--machine-secret-key` / `CLERK_MACHINE_SECRET_KEY`, unless empty.
+    pub fn machine_secret_key(&self) -> Option<&SecretString> {
+        non_empty(self.machine_secret_key.as_ref())
+    }
+
+    /// `--secret-key` / `CLERK_SECRET_KEY`, unless empty.
+    pub fn secret_key(&self) -> Option<&SecretString> {
+        non_empty(self.secret_key.as_ref())
+    }
+}
+
+fn non_empty(key: Option<&SecretString>) -> Option<&SecretString> {
+    key.filter(|key| !key.expose_secret().is_empty())
 }
 
 /// How results are written to stdout.
@@ -163,7 +188,8 @@ pub struct CreateArgs {
     )]
     pub min_remaining_ttl: Option<u64>,
 
-    /// Print only the token value, e.g. for TOKEN=$(clerk-m2m create --token-only)
+    /// Print only the token value and a newline, e.g. for TOKEN=$(clerk-m2m create
+    /// --token-only); overrides -o
     #[arg(long)]
     pub token_only: bool,
 }
@@ -237,7 +263,14 @@ pub struct VerifyArgs {
         hide_env_values = true,
         value_name = "PEM"
     )]
-    pub jwt_key: Option<String>,
+    jwt_key: Option<String>,
+}
+
+impl VerifyArgs {
+    /// `--jwt-key` / `CLERK_JWT_KEY`, unless blank.
+    pub fn jwt_key(&self) -> Option<&str> {
+        self.jwt_key.as_deref().filter(|pem| !pem.trim().is_empty())
+    }
 }
 
 /// Where `verify` gets the token.
@@ -249,12 +282,10 @@ pub enum TokenSource {
     Value(SecretString),
 }
 
+/// Infallible: an empty value (e.g. `CLERK_SECRET_KEY=`) is kept, and the
+/// accessors on [`GlobalArgs`] treat it as unset.
 fn parse_secret(value: &str) -> Result<SecretString, String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err("the key is empty".into());
-    }
-    Ok(SecretString::new(value))
+    Ok(SecretString::new(value.trim()))
 }
 
 fn parse_token_source(value: &str) -> Result<TokenSource, String> {
@@ -362,7 +393,6 @@ mod tests {
             &["revoke"],
             &["verify"],
             &["verify", ""],
-            &["create", "--machine-secret-key", " "],
         ] {
             let error = parse(args).expect_err(&args.join(" "));
             assert_eq!(error.exit_code(), 2, "{args:?}");
@@ -393,6 +423,18 @@ mod tests {
         assert_eq!(cli.global.output, OutputFormat::Json);
         assert_eq!(cli.global.api_url.as_deref(), Some("http://127.0.0.1:1"));
         assert!(!format!("{cli:?}").contains("sentinel"));
+        let blank = parse(&[
+            "--secret-key",
+            " ",
+            "--api-url",
+            "",
+            "list",
+            "--subject",
+            "mch_1",
+        ])
+        .unwrap();
+        assert!(blank.global.secret_key().is_none());
+        assert!(blank.global.api_url().is_none());
     }
 
     #[test]

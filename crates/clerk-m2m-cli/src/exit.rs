@@ -58,7 +58,8 @@ pub enum Action {
 }
 
 impl Action {
-    fn failed(self) -> &'static str {
+    /// "could not …": the start of the error line.
+    pub(crate) fn failed(self) -> &'static str {
         match self {
             Self::Create => "could not create the token",
             Self::List => "could not list the tokens",
@@ -115,8 +116,8 @@ impl Failure {
         self.hint.as_deref()
     }
 
-    /// The failure of a client call made for `action`.
-    pub fn from_call(action: Action, error: &Error) -> Self {
+    /// The failure of a client call made for `action` to the API at `base_url`.
+    pub fn from_call(action: Action, error: &Error, base_url: &str) -> Self {
         match error {
             Error::InvalidRequest { source, .. } => from_request(action, source),
             Error::Api { source, .. } => from_api(action, source),
@@ -128,7 +129,7 @@ impl Failure {
                 ),
             )
             .with_hint("check that --api-url / CLERK_API_URL points at the Clerk Backend API"),
-            Error::Transport { source, .. } => from_transport(action, source),
+            Error::Transport { source, .. } => from_transport(action, source, base_url),
             other => Self::new(Exit::Failure, format!("{}: {other}", action.failed())),
         }
     }
@@ -232,15 +233,19 @@ fn api_hint(action: Action, error: &ApiError) -> Option<String> {
     Some(hint)
 }
 
-fn from_transport(action: Action, error: &TransportError) -> Failure {
+fn from_transport(action: Action, error: &TransportError, base_url: &str) -> Failure {
     let mut message = format!("{}: network failure: {error}", action.failed());
     if let Some(cause) = std::error::Error::source(error) {
         message.push_str(&format!(": {}", one_line(&cause.to_string(), 200)));
     }
     let hint = if action == Action::Create && error.delivery() == Delivery::MaybeSent {
         "the token may have been created: check `clerk-m2m list --subject mch_…` before retrying"
+            .to_owned()
     } else {
-        "check --api-url / CLERK_API_URL and that the server is reachable"
+        format!(
+            "check --api-url / CLERK_API_URL ({}) and that the server is reachable",
+            one_line(base_url, 200)
+        )
     };
     Failure::new(Exit::Network, message).with_hint(hint)
 }
@@ -284,7 +289,7 @@ mod tests {
             )
             .with_trace_id("trace123"),
         };
-        let failure = Failure::from_call(Action::Revoke, &error);
+        let failure = Failure::from_call(Action::Revoke, &error, "https://api.clerk.com");
         assert_eq!(failure.exit(), Exit::Failure);
         let text = failure.to_string();
         assert_eq!(text.lines().count(), 2, "{text}");
@@ -298,7 +303,7 @@ mod tests {
             operation: Operation::CreateToken,
             source: RequestError::MissingSecretKey,
         };
-        let failure = Failure::from_call(Action::Create, &error);
+        let failure = Failure::from_call(Action::Create, &error, "https://api.clerk.com");
         assert_eq!(failure.exit(), Exit::Usage);
         assert!(failure.hint().unwrap().contains("CLERK_MACHINE_SECRET_KEY"));
     }
@@ -310,10 +315,13 @@ mod tests {
             attempts: 3,
             source: TransportError::new(TransportErrorKind::Connect).with_source("refused"),
         };
-        let failure = Failure::from_call(Action::List, &error);
+        let failure = Failure::from_call(Action::List, &error, "http://127.0.0.1:9");
         assert_eq!(failure.exit(), Exit::Network);
         assert!(failure.message().contains("could not connect"));
-        assert!(failure.hint().unwrap().contains("CLERK_API_URL"));
+        assert!(failure
+            .hint()
+            .unwrap()
+            .contains("CLERK_API_URL (http://127.0.0.1:9)"));
     }
 
     #[test]

@@ -49,6 +49,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+mod client;
 mod commands;
 mod datetime;
 pub mod exit;

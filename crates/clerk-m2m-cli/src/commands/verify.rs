@@ -1,0 +1,87 @@
+//! `clerk-m2m verify`: an M2M JWT locally, anything else through the API.
+
+use crate::args::{GlobalArgs, TokenSource, VerifyArgs};
+use crate::client::client;
+use crate::exit::{Action, Failure};
+use crate::output;
+use clerk_m2m_types::jwt::is_m2m_jwt;
+use clerk_m2m_types::{SecretString, VerifyTokenParams};
+use std::io::Read;
+
+/// The most read from standard input; real tokens are far smaller.
+const MAX_STDIN_BYTES: u64 = 64 * 1024;
+
+/// Verifies the token and prints the token object it stands for.
+pub(crate) fn verify(
+    args: VerifyArgs,
+    global: &GlobalArgs,
+    stdin: &mut dyn Read,
+) -> Result<String, Failure> {
+    let token = read_token(args.token.clone(), stdin)?;
+    let is_jwt = is_m2m_jwt(token.expose_secret())
+        .map_err(|error| super::jwt::jwt_failure(&error, args.jwt_key().is_some()))?;
+    if is_jwt {
+        let verified = super::jwt::verify_locally(&token, args.jwt_key(), global)?;
+        return output::token(&verified, global.output);
+    }
+    let client = client(global)?;
+    let mut verified = client
+        .verify_token(VerifyTokenParams::new(token))
+        .map_err(|error| Failure::from_call(Action::Verify, &error, client.config().base_url()))?;
+    verified.token = None;
+    output::token(&verified, global.output)
+}
+
+/// The token from the command line or standard input, surrounding
+/// whitespace (a trailing newline) removed.
+fn read_token(source: TokenSource, stdin: &mut dyn Read) -> Result<SecretString, Failure> {
+    let text = match source {
+        TokenSource::Value(token) => return non_empty(token.expose_secret()),
+        TokenSource::Stdin => {
+            let mut bytes = Vec::new();
+            stdin
+                .take(MAX_STDIN_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|error| {
+                    Failure::usage(format!(
+                        "could not read the token from standard input: {error}"
+                    ))
+                })?;
+            if bytes.len() as u64 > MAX_STDIN_BYTES {
+                return Err(Failure::usage(format!(
+                    "standard input holds more than {MAX_STDIN_BYTES} bytes: not a token"
+                )));
+            }
+            String::from_utf8(bytes)
+                .map_err(|_| Failure::usage("standard input is not UTF-8 text: not a token"))?
+        }
+    };
+    non_empty(&text)
+}
+
+fn non_empty(token: &str) -> Result<SecretString, Failure> {
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(Failure::usage("no token to verify")
+            .with_hint("pass it as an argument, or pipe it in with `clerk-m2m verify -`"));
+    }
+    Ok(SecretString::new(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_is_trimmed_and_bounded() {
+        let mut input: &[u8] = b"  mt_abc\n";
+        let token = read_token(TokenSource::Stdin, &mut input).unwrap();
+        assert_eq!(token.expose_secret(), "mt_abc");
+        let mut empty: &[u8] = b"\n";
+        assert!(read_token(TokenSource::Stdin, &mut empty).is_err());
+        let big = vec![b'a'; 70 * 1024];
+        assert!(read_token(TokenSource::Stdin, &mut big.as_slice()).is_err());
+        let mut binary: &[u8] = &[0xff, 0xfe];
+        assert!(read_token(TokenSource::Stdin, &mut binary).is_err());
+    }
+}
