@@ -378,21 +378,27 @@ pub fn verify(
         return Err(too_large());
     }
     let parts = split(token)?;
-    let header_json = URL_SAFE_NO_PAD
-        .decode(parts.header)
+    // One buffer for the three decoded parts (one allocation).
+    let mut decoded = Vec::with_capacity(token.len() / 4 * 3 + 3);
+    URL_SAFE_NO_PAD
+        .decode_vec(parts.header, &mut decoded)
         .map_err(|_| malformed("the header is not base64url"))?;
-    let payload_json = URL_SAFE_NO_PAD
-        .decode(parts.payload)
+    let header_end = decoded.len();
+    URL_SAFE_NO_PAD
+        .decode_vec(parts.payload, &mut decoded)
         .map_err(|_| malformed("the payload is not base64url"))?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(parts.signature)
+    let payload_end = decoded.len();
+    URL_SAFE_NO_PAD
+        .decode_vec(parts.signature, &mut decoded)
         .map_err(|_| malformed("the signature is not base64url"))?;
-    if !starts_json_object(&header_json) {
+    let (header_json, rest) = decoded.split_at(header_end);
+    let (payload_json, signature) = rest.split_at(payload_end - header_end);
+    if !starts_json_object(header_json) {
         return Err(malformed("the header is not a JSON object"));
     }
-    let header: Header<'_> = serde_json::from_slice(&header_json)
+    let header: Header<'_> = serde_json::from_slice(header_json)
         .map_err(|_| malformed("the header is not a valid JOSE header"))?;
-    let payload: Payload<'_> = serde_json::from_slice(&payload_json).map_err(|_| {
+    let payload: Payload<'_> = serde_json::from_slice(payload_json).map_err(|_| {
         malformed("the payload is not a JSON object, or repeats a registered claim")
     })?;
     let subject = match payload.sub {
@@ -439,7 +445,7 @@ pub fn verify(
     }
 
     // 4. Signature.
-    if !usable.any(|key| key.verify(algorithm, parts.signing_input, &signature)) {
+    if !usable.any(|key| key.verify(algorithm, parts.signing_input, signature)) {
         return Err(error(Kind::InvalidSignature, ""));
     }
 
