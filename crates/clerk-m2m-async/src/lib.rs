@@ -59,21 +59,35 @@
 //! - `tracing`: one span per attempt (`clerk_m2m.attempt`) with the
 //!   operation, method, path template (never a real id), attempt number,
 //!   status and Clerk trace id. Never a header, body, claim, key or token.
+//! - `jwt` (default): [`Client::verify_token`] verifies M2M JWTs locally
+//!   (keys from `CLERK_JWT_KEY` or the instance's JWKS, cached) and posts
+//!   only other tokens; see [`ClientBuilder::jwt_key`]. Without it every
+//!   token is posted to the API.
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod auth_error;
+mod authenticator;
 mod builder;
 mod client;
 mod clock;
+#[cfg(feature = "jwt")]
+mod jwt_settings;
+#[cfg(feature = "jwt")]
+mod local_verify;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod token_source;
 mod tracing_span;
 mod transport;
+mod wall_clock;
 
+pub use auth_error::AuthErrorKind;
+pub use authenticator::{AuthError, Authenticator};
 pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 #[cfg(feature = "reqwest")]
@@ -81,7 +95,9 @@ pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
+pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
+pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{

@@ -2,6 +2,8 @@
 
 use super::{ApiError, DecodeError, RequestError, ResponseError, TransportError};
 use crate::Operation;
+#[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+use std::sync::Arc;
 
 /// Why a client call failed. Every variant after the request left the
 /// process says how many attempts were made.
@@ -50,6 +52,33 @@ pub enum Error {
         #[source]
         source: TransportError,
     },
+    /// An M2M JWT was refused by local verification (feature `jwt`):
+    /// malformed, over 8 KiB, a bad signature, an unknown key, expired…
+    /// Nothing was sent.
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[error("the M2M JWT was refused by local verification")]
+    Jwt {
+        /// Which check failed.
+        #[source]
+        source: crate::jwt::JwtError,
+    },
+    /// An M2M JWT cannot be verified locally: no key is configured
+    /// (feature `jwt`).
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[error("no key to verify M2M JWTs locally: set CLERK_JWT_KEY (a PEM public key, no network) or CLERK_SECRET_KEY (the instance secret key sk_…, to fetch the JWKS)")]
+    NoJwtKey,
+    /// The JWKS needed to verify an M2M JWT could not be fetched, and no
+    /// known key settles the token (feature `jwt`). The source is the fetch
+    /// failure (an [`Error::Api`], [`Error::Transport`], [`Error::Decode`] or
+    /// [`Error::InvalidRequest`]), shared by every verification that waited
+    /// for that fetch.
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[error("the JWKS could not be fetched to verify the M2M JWT")]
+    Jwks {
+        /// Why the fetch failed.
+        #[source]
+        source: Arc<Error>,
+    },
 }
 
 impl Error {
@@ -76,6 +105,8 @@ impl Error {
             | Self::Api { operation, .. }
             | Self::Decode { operation, .. }
             | Self::Transport { operation, .. } => *operation,
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+            Self::Jwt { .. } | Self::NoJwtKey | Self::Jwks { .. } => Operation::VerifyToken,
         }
     }
 
@@ -83,6 +114,10 @@ impl Error {
     pub fn attempts(&self) -> u32 {
         match self {
             Self::InvalidRequest { .. } => 0,
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+            Self::Jwt { .. } | Self::NoJwtKey => 0,
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+            Self::Jwks { source } => source.attempts(),
             Self::Api { attempts, .. }
             | Self::Decode { attempts, .. }
             | Self::Transport { attempts, .. } => *attempts,

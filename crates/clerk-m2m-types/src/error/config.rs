@@ -25,4 +25,13 @@ pub enum ConfigError {
         /// What the HTTP library reported.
         reason: String,
     },
+    /// The PEM public key for local JWT verification (`CLERK_JWT_KEY`)
+    /// cannot be used (feature `jwt`).
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[error("invalid JWT verification key (CLERK_JWT_KEY): {source}")]
+    InvalidJwtKey {
+        /// What is wrong with the key.
+        #[source]
+        source: crate::jwt::KeyError,
+    },
 }

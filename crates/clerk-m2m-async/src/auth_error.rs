@@ -1,0 +1,208 @@
+//! Why a request was not authenticated, and what to answer: the pure
+//! mapping from a verification [`Error`] to `@clerk/backend`'s machine-token
+//! error codes and an HTTP status. No I/O; the blocking client can share it.
+
+use clerk_m2m_types::{Error, RequestError};
+use http::StatusCode;
+
+/// Why an [`Authenticator`](crate::Authenticator) refused a request.
+///
+/// Each kind has the `@clerk/backend` code ([`code`](Self::code)) and the
+/// status to answer ([`status`](Self::status)): 401 when the caller's token
+/// is missing or bad, 403 when a valid token lacks the required scope, a
+/// 5xx when the fault is on the receiving side (its key, its configuration,
+/// or Clerk out of reach). A 5xx must not be reported to the caller as a
+/// bad token: retrying later may succeed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No `Authorization` header. 401, `token-invalid`.
+    MissingToken,
+    /// An `Authorization` header that is not `Bearer <token>`. 401, `token-invalid`.
+    MalformedHeader,
+    /// The API does not know the token, or it is revoked or expired; or the
+    /// token is too large to be one. 401, `token-invalid`.
+    InvalidToken,
+    /// Local JWT verification refused the token (signature, key, header,
+    /// claims, expiry). 401, `token-verification-failed`.
+    VerificationFailed,
+    /// The token is valid but its scopes do not include this service's
+    /// machine id (or it is a JWT and JWT scopes are not trusted). 403,
+    /// `token-invalid`.
+    MissingScope,
+    /// Our own key was rejected by Clerk (401/403 on verify or on the JWKS
+    /// fetch), or is missing or unusable. 500, `secret-key-invalid`.
+    SecretKeyInvalid,
+    /// Clerk could not be reached or answered with a server error or 429
+    /// (the verify call, or the JWKS fetch). 503, `unexpected-error`.
+    Unavailable,
+    /// Anything else on our side (an unreadable answer, an unexpected
+    /// status). 500 (502 for an unreadable answer), `unexpected-error`.
+    Unexpected,
+}
+
+impl AuthErrorKind {
+    /// The `@clerk/backend` machine-token error code: `token-invalid`,
+    /// `token-verification-failed`, `secret-key-invalid` or
+    /// `unexpected-error`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MissingToken
+            | Self::MalformedHeader
+            | Self::InvalidToken
+            | Self::MissingScope => "token-invalid",
+            Self::VerificationFailed => "token-verification-failed",
+            Self::SecretKeyInvalid => "secret-key-invalid",
+            Self::Unavailable | Self::Unexpected => "unexpected-error",
+        }
+    }
+
+    /// The status to answer the caller with.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::MissingToken
+            | Self::MalformedHeader
+            | Self::InvalidToken
+            | Self::VerificationFailed => StatusCode::UNAUTHORIZED,
+            Self::MissingScope => StatusCode::FORBIDDEN,
+            Self::SecretKeyInvalid | Self::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Whether the fault is the caller's (a 4xx): otherwise it is ours.
+    pub fn is_client_error(self) -> bool {
+        self.status().is_client_error()
+    }
+
+    /// Classifies a failed [`Client::verify_token`](crate::Client::verify_token).
+    ///
+    /// ```
+    /// use clerk_m2m_async::types::{ApiError, Error, Operation};
+    /// use clerk_m2m_async::AuthErrorKind;
+    ///
+    /// let not_found = Error::Api {
+    ///     operation: Operation::VerifyToken,
+    ///     attempts: 1,
+    ///     source: ApiError::new(http::StatusCode::NOT_FOUND, Vec::new()),
+    /// };
+    /// let kind = AuthErrorKind::from_verify_error(&not_found);
+    /// assert_eq!((kind.code(), kind.status().as_u16()), ("token-invalid", 401));
+    ///
+    /// let our_key = Error::Api {
+    ///     operation: Operation::VerifyToken,
+    ///     attempts: 1,
+    ///     source: ApiError::new(http::StatusCode::UNAUTHORIZED, Vec::new()),
+    /// };
+    /// let kind = AuthErrorKind::from_verify_error(&our_key);
+    /// assert_eq!((kind.code(), kind.status().as_u16()), ("secret-key-invalid", 500));
+    /// ```
+    pub fn from_verify_error(error: &Error) -> Self {
+        match error {
+            Error::Api { source, .. } => match source.status().as_u16() {
+                // Unknown, revoked or expired token; or a body the API
+                // refused because of the token.
+                400 | 404 | 422 => Self::InvalidToken,
+                401 | 403 => Self::SecretKeyInvalid,
+                429 => Self::Unavailable,
+                status if status >= 500 => Self::Unavailable,
+                _ => Self::Unexpected,
+            },
+            Error::Transport { .. } => Self::Unavailable,
+            Error::Decode { .. } => Self::Unexpected,
+            Error::InvalidRequest { source, .. } => match source {
+                RequestError::EmptyToken => Self::MissingToken,
+                RequestError::MissingSecretKey | RequestError::InvalidSecretKey => {
+                    Self::SecretKeyInvalid
+                }
+                _ => Self::Unexpected,
+            },
+            #[cfg(feature = "jwt")]
+            Error::Jwt { source } => {
+                if source.kind() == clerk_m2m_types::jwt::JwtErrorKind::TooLarge {
+                    Self::InvalidToken
+                } else {
+                    Self::VerificationFailed
+                }
+            }
+            #[cfg(feature = "jwt")]
+            Error::NoJwtKey => Self::SecretKeyInvalid,
+            #[cfg(feature = "jwt")]
+            Error::Jwks { source } => match Self::from_verify_error(source) {
+                // Whatever the JWKS fetch met, it is not the caller's fault.
+                Self::SecretKeyInvalid => Self::SecretKeyInvalid,
+                Self::Unavailable => Self::Unavailable,
+                _ => Self::Unexpected,
+            },
+            _ => Self::Unexpected,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clerk_m2m_types::{ApiError, Operation, TransportError, TransportErrorKind};
+
+    fn api(status: u16) -> Error {
+        Error::Api {
+            operation: Operation::VerifyToken,
+            attempts: 1,
+            source: ApiError::new(StatusCode::from_u16(status).unwrap(), Vec::new()),
+        }
+    }
+
+    fn pair(error: &Error) -> (&'static str, u16) {
+        let kind = AuthErrorKind::from_verify_error(error);
+        (kind.code(), kind.status().as_u16())
+    }
+
+    #[test]
+    fn api_statuses() {
+        assert_eq!(pair(&api(404)), ("token-invalid", 401));
+        assert_eq!(pair(&api(401)), ("secret-key-invalid", 500));
+        assert_eq!(pair(&api(403)), ("secret-key-invalid", 500));
+        assert_eq!(pair(&api(429)), ("unexpected-error", 503));
+        assert_eq!(pair(&api(502)), ("unexpected-error", 503));
+        assert_eq!(pair(&api(409)), ("unexpected-error", 500));
+    }
+
+    #[test]
+    fn local_failures() {
+        let transport = Error::Transport {
+            operation: Operation::VerifyToken,
+            attempts: 3,
+            source: TransportError::new(TransportErrorKind::Connect),
+        };
+        assert_eq!(pair(&transport), ("unexpected-error", 503));
+        let missing = Error::InvalidRequest {
+            operation: Operation::VerifyToken,
+            source: RequestError::MissingSecretKey,
+        };
+        assert_eq!(pair(&missing), ("secret-key-invalid", 500));
+    }
+
+    #[cfg(feature = "jwt")]
+    #[test]
+    fn jwt_failures() {
+        use std::sync::Arc;
+        let too_large = clerk_m2m_types::jwt::is_m2m_jwt(&"a".repeat(9000)).unwrap_err();
+        assert_eq!(
+            pair(&Error::Jwt { source: too_large }),
+            ("token-invalid", 401)
+        );
+        assert_eq!(pair(&Error::NoJwtKey), ("secret-key-invalid", 500));
+        let jwks_rejected = Error::Jwks {
+            source: Arc::new(api(401)),
+        };
+        assert_eq!(pair(&jwks_rejected), ("secret-key-invalid", 500));
+        let jwks_down = Error::Jwks {
+            source: Arc::new(api(503)),
+        };
+        assert_eq!(pair(&jwks_down), ("unexpected-error", 503));
+        let jwks_404 = Error::Jwks {
+            source: Arc::new(api(404)),
+        };
+        assert_eq!(pair(&jwks_404), ("unexpected-error", 500));
+    }
+}
