@@ -7,6 +7,7 @@
 //! | 2 | usage error: bad flags or values, or no key to make the call with |
 //! | 3 | network failure: the API could not be reached, or the connection broke |
 
+use clerk_m2m_types::jwt::{JwtError, JwtErrorKind};
 use clerk_m2m_types::{ApiError, Delivery, Error, RequestError, TransportError};
 use std::fmt;
 
@@ -130,8 +131,46 @@ impl Failure {
             )
             .with_hint("check that --api-url / CLERK_API_URL points at the Clerk Backend API"),
             Error::Transport { source, .. } => from_transport(action, source, base_url),
+            Error::Jwt { source } => Self::from_jwt(source, false),
+            Error::NoJwtKey => Self::no_jwt_key(),
+            Error::Jwks { source } => Self::from_call(Action::FetchJwks, source, base_url),
             other => Self::new(Exit::Failure, format!("{}: {other}", action.failed())),
         }
+    }
+
+    /// The failure for a JWT refused by local verification; `with_pem` says
+    /// whether the key came from `CLERK_JWT_KEY` (else from the JWKS).
+    pub fn from_jwt(error: &JwtError, with_pem: bool) -> Self {
+        let failure = Self::new(
+            Exit::Failure,
+            format!("{}: {error}", Action::Verify.failed()),
+        );
+        let keys = if with_pem {
+            "CLERK_JWT_KEY"
+        } else {
+            "CLERK_SECRET_KEY and CLERK_API_URL"
+        };
+        match error.kind() {
+            JwtErrorKind::Expired => failure.with_hint("the token has expired: create a new one"),
+            JwtErrorKind::NotYetValid | JwtErrorKind::IssuedInFuture => {
+                failure.with_hint("check this computer's clock")
+            }
+            JwtErrorKind::UnknownKey | JwtErrorKind::InvalidSignature => failure.with_hint(
+                format!("check that {keys} belong to the instance that issued the token"),
+            ),
+            _ => failure,
+        }
+    }
+
+    /// An M2M JWT with neither `CLERK_JWT_KEY` nor `CLERK_SECRET_KEY` to check it.
+    pub fn no_jwt_key() -> Self {
+        Self::new(
+            Exit::Failure,
+            "the token is an M2M JWT, and there is no key to verify it with",
+        )
+        .with_hint(
+            "set CLERK_JWT_KEY to the instance's PEM public key, or CLERK_SECRET_KEY (sk_…) to fetch its JWKS",
+        )
     }
 }
 
@@ -322,6 +361,25 @@ mod tests {
             .hint()
             .unwrap()
             .contains("CLERK_API_URL (http://127.0.0.1:9)"));
+    }
+
+    #[test]
+    fn jwks_fetch_failures_keep_their_exit_code() {
+        let fetch = Error::Transport {
+            operation: Operation::VerifyToken,
+            attempts: 1,
+            source: TransportError::new(TransportErrorKind::Connect),
+        };
+        let error = Error::Jwks {
+            source: std::sync::Arc::new(fetch),
+        };
+        let failure = Failure::from_call(Action::Verify, &error, "http://127.0.0.1:9");
+        assert_eq!(failure.exit(), Exit::Network);
+        assert!(failure.message().starts_with("could not fetch the JWKS"));
+        let failure = Failure::from_call(Action::Verify, &Error::NoJwtKey, "");
+        assert_eq!(failure.exit(), Exit::Failure);
+        let hint = failure.hint().unwrap();
+        assert!(hint.contains("CLERK_JWT_KEY") && hint.contains("CLERK_SECRET_KEY"));
     }
 
     #[test]

@@ -3,10 +3,9 @@
 
 use crate::args::GlobalArgs;
 use crate::client::client;
-use crate::exit::{Action, Exit, Failure};
+use crate::exit::{Action, Failure};
 use clerk_m2m_types::jwt::{
-    jwks_request, parse_jwks_response, verify, JwksRequestError, JwtError, JwtErrorKind, KeySet,
-    VerifyOptions,
+    jwks_request, parse_jwks_response, verify, JwksRequestError, KeySet, VerifyOptions,
 };
 use clerk_m2m_types::{
     Config, Endpoint, M2mToken, Operation, RequestError, ResponseError, SecretString,
@@ -25,15 +24,7 @@ pub(crate) fn verify_locally(
                 .with_hint("give the instance's PEM public key (-----BEGIN PUBLIC KEY-----…)")
         })?,
         None if global.secret_key().is_some() => fetch_jwks(global)?,
-        None => {
-            return Err(Failure::new(
-                Exit::Failure,
-                "the token is an M2M JWT, and there is no key to verify it with",
-            )
-            .with_hint(
-                "set CLERK_JWT_KEY to the instance's PEM public key, or CLERK_SECRET_KEY (sk_…) to fetch its JWKS",
-            ))
-        }
+        None => return Err(Failure::no_jwt_key()),
     };
     verify(
         token.expose_secret(),
@@ -41,30 +32,7 @@ pub(crate) fn verify_locally(
         SystemTime::now(),
         &VerifyOptions::new(),
     )
-    .map_err(|error| jwt_failure(&error, jwt_key.is_some()))
-}
-
-/// The failure for a token that did not pass a local check.
-pub(crate) fn jwt_failure(error: &JwtError, with_pem: bool) -> Failure {
-    let failure = Failure::new(
-        Exit::Failure,
-        format!("{}: {error}", Action::Verify.failed()),
-    );
-    let keys = if with_pem {
-        "CLERK_JWT_KEY"
-    } else {
-        "CLERK_SECRET_KEY and CLERK_API_URL"
-    };
-    match error.kind() {
-        JwtErrorKind::Expired => failure.with_hint("the token has expired: create a new one"),
-        JwtErrorKind::NotYetValid | JwtErrorKind::IssuedInFuture => {
-            failure.with_hint("check this computer's clock")
-        }
-        JwtErrorKind::UnknownKey | JwtErrorKind::InvalidSignature => failure.with_hint(format!(
-            "check that {keys} belong to the instance that issued the token"
-        )),
-        _ => failure,
-    }
+    .map_err(|error| Failure::from_jwt(&error, jwt_key.is_some()))
 }
 
 /// `GET /v1/jwks` through the blocking client (its transport, timeouts and

@@ -19,7 +19,7 @@ pub(crate) fn verify(
 ) -> Result<String, Failure> {
     let token = read_token(args.token.clone(), stdin)?;
     let is_jwt = is_m2m_jwt(token.expose_secret())
-        .map_err(|error| super::jwt::jwt_failure(&error, args.jwt_key().is_some()))?;
+        .map_err(|error| Failure::from_jwt(&error, args.jwt_key().is_some()))?;
     if is_jwt {
         let verified = super::jwt::verify_locally(&token, args.jwt_key(), global)?;
         return output::token(&verified, global.output);
