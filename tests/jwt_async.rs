@@ -1,0 +1,501 @@
+//! `Client::verify_token` on M2M JWTs: local verification with the
+//! emulator's PEM or its JWKS, the JWKS cache (one fetch for concurrent
+//! misses, cooldown, rotation, outage), routing (oversized tokens never
+//! sent, opaque tokens posted), and local results equal to the API's.
+
+mod support;
+
+use clerk_m2m::types::jwt::JwtErrorKind;
+use clerk_m2m::types::Error;
+use clerk_m2m::{
+    Client, CreateTokenParams, ManualClock, ReqwestTransport, TokenFormat, Transport,
+    VerifyTokenParams,
+};
+use clerk_m2m_emulator::{Emulator, EmulatorHandle, SigningKey};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::{Reply, ScriptedServer};
+
+/// Requests seen by a counting transport, by path.
+#[derive(Default)]
+struct Counts {
+    jwks: AtomicUsize,
+    other: AtomicUsize,
+}
+
+impl Counts {
+    fn jwks(&self) -> usize {
+        self.jwks.load(Ordering::SeqCst)
+    }
+    fn other(&self) -> usize {
+        self.other.load(Ordering::SeqCst)
+    }
+}
+
+/// A client builder whose reqwest transport counts JWKS fetches and other requests.
+fn counting(base_url: &str) -> (clerk_m2m::ClientBuilder, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let inner = Arc::new(ReqwestTransport::new().expect("transport"));
+    let seen = Arc::clone(&counts);
+    let transport = move |request: http::Request<Vec<u8>>| {
+        if request.uri().path() == "/v1/jwks" {
+            seen.jwks.fetch_add(1, Ordering::SeqCst);
+        } else {
+            seen.other.fetch_add(1, Ordering::SeqCst);
+        }
+        let inner = Arc::clone(&inner);
+        async move { inner.send(request).await }
+    };
+    (
+        Client::builder().base_url(base_url).transport(transport),
+        counts,
+    )
+}
+
+fn creator(emulator: &EmulatorHandle) -> Client {
+    Client::builder()
+        .base_url(emulator.url())
+        .machine_secret_key(emulator.machines()[0].secret_key().clone())
+        .build()
+        .expect("client")
+}
+
+async fn mint_jwt(emulator: &EmulatorHandle, claims: serde_json::Value) -> String {
+    creator(emulator)
+        .create_token(
+            CreateTokenParams::new()
+                .token_format(TokenFormat::Jwt)
+                .seconds_until_expiration(3600)
+                .claims(claims),
+        )
+        .await
+        .expect("create jwt")
+        .token
+        .expect("token value")
+        .expose_secret()
+        .to_owned()
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+fn b64url(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, byte)| n | (u32::from(*byte) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// `token` with its header replaced by one naming `kid` (the signature no
+/// longer matches, but the unknown `kid` is found first).
+fn with_kid(token: &str, kid: &str) -> String {
+    let header = json!({"alg": "RS256", "kid": kid, "typ": "JWT", "cat": "cl_B7d4PD333AAA"});
+    let rest = token.split_once('.').expect("a JWT").1;
+    format!("{}.{rest}", b64url(header.to_string().as_bytes()))
+}
+
+/// The emulator's JWKS document.
+async fn jwks_body(emulator: &EmulatorHandle) -> String {
+    let response = reqwest::Client::new()
+        .get(format!("{}/v1/jwks", emulator.url()))
+        .bearer_auth(emulator.secret_key().expose_secret())
+        .send()
+        .await
+        .expect("jwks");
+    assert_eq!(response.status(), 200);
+    response.text().await.expect("jwks body")
+}
+
+fn jwt_kind(error: &Error) -> Option<JwtErrorKind> {
+    match error {
+        Error::Jwt { source } => Some(source.kind()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn emulator_jwts_verify_with_its_pem_and_no_network() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({"role": "reader"})).await;
+    let (builder, counts) = counting(emulator.url());
+    let client = builder.jwt_key(emulator.public_key_pem()).build().unwrap();
+    let verified = client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(verified.subject, emulator.machines()[0].id());
+    assert_eq!(verified.claims, Some(json!({"role": "reader"})));
+    assert_eq!((counts.jwks(), counts.other()), (0, 0), "no network");
+}
+
+#[tokio::test]
+async fn local_result_equals_the_apis_for_the_same_token() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({"role": "reader", "n": 1})).await;
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .build()
+        .unwrap();
+    let local = client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!((counts.jwks(), counts.other()), (1, 0));
+    // `send` posts the JWT to the API regardless of its format.
+    let remote = client.send(&VerifyTokenParams::new(jwt)).await.unwrap();
+    assert_eq!(counts.other(), 1);
+    assert_eq!(local.id, remote.id);
+    assert_eq!(local.subject, remote.subject);
+    assert_eq!(local.claims, remote.claims);
+    assert_eq!(local.expiration, remote.expiration);
+    assert_eq!(local.created_at, remote.created_at);
+    assert_eq!(local.revoked, remote.revoked);
+}
+
+#[tokio::test]
+async fn the_jwks_is_fetched_once_then_cached_until_stale() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    // 1000 concurrent verifications on a cold cache: one fetch.
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let (client, jwt) = (client.clone(), jwt.clone());
+            tokio::spawn(async move { client.verify_token(VerifyTokenParams::new(jwt)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(counts.jwks(), 1);
+
+    clock.advance(Duration::from_secs(299));
+    client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 1, "still fresh");
+    clock.advance(Duration::from_secs(1));
+    client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 2, "refreshed after 5 minutes");
+    assert_eq!(counts.other(), 0);
+}
+
+#[tokio::test]
+async fn unknown_kids_cost_at_most_one_fetch_per_cooldown() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 1);
+
+    let storm = |round: usize| {
+        let tasks: Vec<_> = (0..1000)
+            .map(|i| {
+                let client = client.clone();
+                let forged = with_kid(&jwt, &format!("ins_random_{round}_{i}"));
+                tokio::spawn(async move {
+                    client
+                        .verify_token(VerifyTokenParams::new(forged))
+                        .await
+                        .unwrap_err()
+                })
+            })
+            .collect();
+        async move {
+            for task in tasks {
+                let error = task.await.unwrap();
+                assert_eq!(
+                    jwt_kind(&error),
+                    Some(JwtErrorKind::UnknownKey),
+                    "{error:?}"
+                );
+            }
+        }
+    };
+
+    // Within the cooldown of the first fetch: no fetch at all.
+    storm(0).await;
+    assert_eq!(counts.jwks(), 1);
+    // After the cooldown: one fetch for the whole storm.
+    clock.advance(Duration::from_secs(30));
+    storm(1).await;
+    assert_eq!(counts.jwks(), 2);
+    clock.advance(Duration::from_secs(29));
+    storm(2).await;
+    assert_eq!(counts.jwks(), 2);
+    clock.advance(Duration::from_secs(1));
+    storm(3).await;
+    assert_eq!(counts.jwks(), 3);
+    // Known keys still work.
+    client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap();
+    assert_eq!(counts.other(), 0);
+}
+
+/// Two emulators for one instance (same `kid`), with different signing keys.
+fn rotated_pair() -> (EmulatorHandle, EmulatorHandle) {
+    let old = Emulator::builder()
+        .instance_id("ins_2xRotationTestInstance0000")
+        .start()
+        .unwrap();
+    let new = Emulator::builder()
+        .instance_id("ins_2xRotationTestInstance0000")
+        .signing_key(SigningKey::generate().unwrap())
+        .start()
+        .unwrap();
+    assert_ne!(old.public_key_pem(), new.public_key_pem());
+    (old, new)
+}
+
+#[tokio::test]
+async fn a_rotated_key_with_the_same_kid_is_picked_up_after_the_cooldown() {
+    let (old, new) = rotated_pair();
+    let old_jwt = mint_jwt(&old, json!({})).await;
+    let new_jwt = mint_jwt(&new, json!({})).await;
+    let server = ScriptedServer::start(Reply::json(200, &jwks_body(&old).await));
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(&server.url());
+    let client = builder
+        .secret_key("sk_test_scripted")
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    client
+        .verify_token(VerifyTokenParams::new(old_jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 1);
+
+    // The instance rotates its key; the kid stays.
+    let rotated = jwks_body(&new).await;
+    server.push((0..4).map(|_| Reply::json(200, &rotated)));
+    let error = client
+        .verify_token(VerifyTokenParams::new(new_jwt.clone()))
+        .await
+        .unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::InvalidSignature));
+    assert_eq!(counts.jwks(), 1, "within the cooldown: no refetch");
+
+    clock.advance(Duration::from_secs(30));
+    client
+        .verify_token(VerifyTokenParams::new(new_jwt))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 2, "the signature failure refetched once");
+    let error = client
+        .verify_token(VerifyTokenParams::new(old_jwt))
+        .await
+        .unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::InvalidSignature));
+    assert_eq!(counts.jwks(), 2);
+    // Every request carried the instance key.
+    for request in server.requests() {
+        assert_eq!(request.path, "/v1/jwks");
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer sk_test_scripted")
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_outage_keeps_known_keys_working() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let server = ScriptedServer::start(Reply::json(503, r#"{"errors":[]}"#));
+    server.push([Reply::json(200, &jwks_body(&emulator).await)]);
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(&server.url());
+    let client = builder
+        .secret_key("sk_test_scripted")
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    // Stale keys: the refresh fails, the known key still verifies.
+    clock.advance(Duration::from_secs(600));
+    client
+        .verify_token(VerifyTokenParams::new(jwt.clone()))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 2);
+    // The failed attempt starts a cooldown: no hammering during the outage.
+    for _ in 0..10 {
+        client
+            .verify_token(VerifyTokenParams::new(jwt.clone()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(counts.jwks(), 2);
+    clock.advance(Duration::from_secs(30));
+    client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 3);
+}
+
+#[tokio::test]
+async fn a_cold_outage_is_our_fault_and_shared_by_all_waiters() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let server = ScriptedServer::start(Reply::json(503, r#"{"errors":[]}"#));
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(&server.url());
+    let client = builder
+        .secret_key("sk_test_scripted")
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (client, jwt) = (client.clone(), jwt.clone());
+            tokio::spawn(async move { client.verify_token(VerifyTokenParams::new(jwt)).await })
+        })
+        .collect();
+    for task in tasks {
+        match task.await.unwrap().unwrap_err() {
+            Error::Jwks { source } => {
+                assert_eq!(source.status(), Some(http::StatusCode::SERVICE_UNAVAILABLE))
+            }
+            other => panic!("expected a JWKS error, got {other:?}"),
+        }
+    }
+    assert_eq!(counts.jwks(), 1);
+    // Back up after the cooldown: the next verification fetches and passes.
+    server.push([Reply::json(200, &jwks_body(&emulator).await)]);
+    clock.advance(Duration::from_secs(30));
+    client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap();
+    assert_eq!(counts.jwks(), 2);
+}
+
+#[tokio::test]
+async fn without_a_pem_or_an_instance_key_jwts_fail_clearly_and_nothing_is_sent() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .machine_secret_key(emulator.machines()[1].secret_key().clone())
+        .build()
+        .unwrap();
+    let error = client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NoJwtKey), "{error:?}");
+    let message = error.to_string();
+    assert!(message.contains("CLERK_JWT_KEY"), "{message}");
+    assert!(message.contains("CLERK_SECRET_KEY"), "{message}");
+    assert_eq!((counts.jwks(), counts.other()), (0, 0));
+}
+
+#[tokio::test]
+async fn a_bad_pem_fails_the_build() {
+    let error = Client::builder()
+        .secret_key("sk_test_x")
+        .jwt_key("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(error, clerk_m2m::ConfigError::InvalidJwtKey { .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_tokens_are_refused_and_never_sent_and_opaque_ones_are_posted() {
+    let emulator = Emulator::start().unwrap();
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .build()
+        .unwrap();
+    let huge = format!("mt_{}", "a".repeat(8 * 1024));
+    let error = client
+        .verify_token(VerifyTokenParams::new(huge))
+        .await
+        .unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
+    assert_eq!((counts.jwks(), counts.other()), (0, 0));
+
+    let opaque = creator(&emulator)
+        .create_token(CreateTokenParams::new())
+        .await
+        .unwrap();
+    let value = opaque.token.unwrap().expose_secret().to_owned();
+    let verified = client
+        .verify_token(VerifyTokenParams::new(value))
+        .await
+        .unwrap();
+    assert_eq!(verified.id, opaque.id);
+    assert_eq!((counts.jwks(), counts.other()), (0, 1), "posted to the API");
+}
+
+#[tokio::test]
+async fn a_tampered_or_expired_jwt_is_refused_locally() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({"role": "reader"})).await;
+    let clock = ManualClock::starting_now();
+    let client = Client::builder()
+        .base_url(emulator.url())
+        .jwt_key(emulator.public_key_pem())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+    parts[1] = b64url(
+        json!({"sub": emulator.machines()[0].id(), "exp": 4_000_000_000u64, "jti": "mt_x"})
+            .to_string()
+            .as_bytes(),
+    );
+    let tampered = parts.join(".");
+    let error = client
+        .verify_token(VerifyTokenParams::new(tampered))
+        .await
+        .unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::InvalidSignature));
+    // Expired once exp is at or before now minus the 5 s skew.
+    clock.advance(Duration::from_secs(3600 + 5));
+    let error = client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::Expired));
+}

@@ -1,0 +1,190 @@
+//! `TokenSource` (async): one create for concurrent callers, reuse until the
+//! refresh margin, errors shared by every waiter and retried on the next
+//! `get`, dropped callers strand no one. Time moves by `ManualClock`.
+
+use clerk_m2m::types::Error;
+use clerk_m2m::{Client, CreateTokenParams, ManualClock, TokenSource, TransportError};
+use clerk_m2m_emulator::Emulator;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn token_json(expiration: Option<i64>) -> String {
+    let expiration = expiration.map_or("null".to_owned(), |ms| ms.to_string());
+    format!(
+        r#"{{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_1","token":"mt_value","revoked":false,"revocation_reason":null,"expired":false,"expiration":{expiration},"last_used_at":null,"created_at":0,"updated_at":0}}"#
+    )
+}
+
+fn answer(status: u16, body: &str) -> Result<http::Response<Vec<u8>>, TransportError> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .map_err(TransportError::other)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_gets_on_a_cold_source_create_once() {
+    let emulator = Emulator::start().unwrap();
+    let client = Client::builder()
+        .base_url(emulator.url())
+        .machine_secret_key(emulator.machines()[0].secret_key().clone())
+        .build()
+        .unwrap();
+    let source = TokenSource::builder(client)
+        .params(CreateTokenParams::new().seconds_until_expiration(600))
+        .build();
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.get().await })
+        })
+        .collect();
+    let mut ids = std::collections::HashSet::new();
+    for task in tasks {
+        ids.insert(task.await.unwrap().unwrap().id.clone());
+    }
+    assert_eq!(ids.len(), 1);
+    assert_eq!(emulator.stored_tokens(), 1, "exactly one create");
+}
+
+#[tokio::test]
+async fn the_token_is_replaced_at_the_refresh_margin() {
+    let emulator = Emulator::builder().frozen_clock(true).start().unwrap();
+    let clock = ManualClock::new(emulator.now());
+    let client = Client::builder()
+        .base_url(emulator.url())
+        .machine_secret_key(emulator.machines()[0].secret_key().clone())
+        .build()
+        .unwrap();
+    let source = TokenSource::builder(client)
+        .params(CreateTokenParams::new().seconds_until_expiration(600))
+        .refresh_margin(Duration::from_secs(60))
+        .clock(clock.clone())
+        .build();
+    let first = source.get().await.unwrap();
+    clock.advance(Duration::from_secs(539));
+    assert_eq!(source.get().await.unwrap().id, first.id);
+    assert_eq!(emulator.stored_tokens(), 1);
+    clock.advance(Duration::from_secs(1));
+    emulator.advance(Duration::from_secs(540));
+    let second = source.get().await.unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!(emulator.stored_tokens(), 2);
+    assert_eq!(source.get().await.unwrap().id, second.id);
+
+    source.invalidate();
+    let third = source.get().await.unwrap();
+    assert_ne!(third.id, second.id);
+    assert_eq!(emulator.stored_tokens(), 3);
+    let header = source.authorization_header().await.unwrap();
+    assert!(header.is_sensitive());
+    assert!(header.to_str().unwrap().starts_with("Bearer mt_"));
+}
+
+#[tokio::test]
+async fn a_never_expiring_token_is_reused_for_good() {
+    let creates = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&creates);
+    let client = Client::builder()
+        .machine_secret_key("ak_test_x")
+        .transport(move |_request: http::Request<Vec<u8>>| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            async { answer(201, &token_json(None)) }
+        })
+        .build()
+        .unwrap();
+    let clock = ManualClock::starting_now();
+    let source = TokenSource::builder(client).clock(clock.clone()).build();
+    source.get().await.unwrap();
+    clock.advance(Duration::from_secs(10 * 365 * 86_400));
+    source.get().await.unwrap();
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+}
+
+/// A client whose creates wait for a permit, then answer with `script(n)`.
+fn gated(
+    script: impl Fn(usize) -> Result<http::Response<Vec<u8>>, TransportError> + Send + Sync + 'static,
+) -> (Client, Arc<AtomicUsize>, Arc<tokio::sync::Semaphore>) {
+    let creates = Arc::new(AtomicUsize::new(0));
+    let permits = Arc::new(tokio::sync::Semaphore::new(0));
+    let (seen, gate, script) = (Arc::clone(&creates), Arc::clone(&permits), Arc::new(script));
+    let client = Client::builder()
+        .machine_secret_key("ak_test_x")
+        .transport(move |_request: http::Request<Vec<u8>>| {
+            let n = seen.fetch_add(1, Ordering::SeqCst) + 1;
+            let (gate, script) = (Arc::clone(&gate), Arc::clone(&script));
+            async move {
+                gate.acquire()
+                    .await
+                    .map_err(TransportError::other)?
+                    .forget();
+                script(n)
+            }
+        })
+        .build()
+        .unwrap();
+    (client, creates, permits)
+}
+
+async fn settle() {
+    for _ in 0..50 {
+        tokio::task::yield_now().await;
+    }
+}
+
+#[tokio::test]
+async fn a_failed_create_reaches_every_waiter_and_the_next_get_retries() {
+    let (client, creates, permits) = gated(|n| match n {
+        1 => answer(500, r#"{"errors":[{"code":"boom","message":"boom"}]}"#),
+        _ => answer(201, &token_json(Some(4_102_444_800_000))),
+    });
+    let source = TokenSource::new(client);
+    let tasks: Vec<_> = (0..100)
+        .map(|_| {
+            let source = source.clone();
+            tokio::spawn(async move { source.get().await })
+        })
+        .collect();
+    settle().await;
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+    permits.add_permits(1);
+    let mut errors = Vec::new();
+    for task in tasks {
+        errors.push(task.await.unwrap().unwrap_err());
+    }
+    assert_eq!(creates.load(Ordering::SeqCst), 1, "create is not retried");
+    assert!(matches!(*errors[0], Error::Api { .. }), "{:?}", errors[0]);
+    assert!(
+        errors.iter().all(|error| Arc::ptr_eq(error, &errors[0])),
+        "one shared error"
+    );
+
+    permits.add_permits(1);
+    let token = source.get().await.unwrap();
+    assert_eq!(token.subject, "mch_1");
+    assert_eq!(creates.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_dropped_get_strands_no_one() {
+    let (client, creates, permits) = gated(|_| answer(201, &token_json(None)));
+    let source = TokenSource::new(client);
+    // The first caller starts the create, then gives up.
+    tokio::select! {
+        biased;
+        _ = source.get() => unreachable!("the create is held"),
+        () = settle() => {}
+    }
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+    let waiter = {
+        let source = source.clone();
+        tokio::spawn(async move { source.get().await })
+    };
+    settle().await;
+    permits.add_permits(1);
+    let token = waiter.await.unwrap().unwrap();
+    assert_eq!(token.subject, "mch_1");
+    assert_eq!(creates.load(Ordering::SeqCst), 2, "the waiter created");
+}
