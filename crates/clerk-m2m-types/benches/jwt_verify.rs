@@ -5,6 +5,12 @@
 //! `cargo bench -p clerk-m2m-types --features jwt --bench jwt_verify`
 //!
 //! Target: `full_verify` within 1.15× of `raw_signature_check`.
+//!
+//! On a busy machine wall-clock figures swing. To count one side alone, run
+//! it in a loop under `perf stat` (`-e cycles:u,instructions:u` where the
+//! CPU exposes counters, else `-e task-clock`):
+//! `JWT_BENCH_LOOP=raw|full|parse JWT_BENCH_CALLS=N perf stat -e … target/release/deps/jwt_verify-… --bench`,
+//! with two values of N to cancel start-up costs.
 
 #[path = "../tests/fixtures/mint.rs"]
 mod mint;
@@ -13,19 +19,25 @@ use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use clerk_m2m_types::jwt::{is_m2m_jwt, verify, KeySet, VerifyOptions, CRYPTO_BACKEND};
-use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use criterion::{black_box, criterion_group, Criterion};
 use mint::{header, now, payload, TestKey};
 use serde_json::json;
 
-fn rs256(c: &mut Criterion) {
+struct Fixture {
+    token: String,
+    keys: KeySet,
+    signing_input: String,
+    signature: Vec<u8>,
+    raw_key: ParsedPublicKey,
+}
+
+fn fixture() -> Fixture {
     let key = TestKey::a();
     let token = mint::mint(&header("ins_a"), &payload(), key);
     let jwks = json!({"keys": [key.jwk("ins_a", json!({"use": "sig", "alg": "RS256"}))]});
     let keys = KeySet::from_jwks_json(jwks.to_string().as_bytes()).unwrap();
-    let options = VerifyOptions::new();
-    let now = now();
     // Cached key: the first verification parses it, the measured ones reuse it.
-    verify(&token, &keys, now, &options).unwrap();
+    verify(&token, &keys, now(), &VerifyOptions::new()).unwrap();
 
     let (signing_input, signature) = token.rsplit_once('.').unwrap();
     let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
@@ -34,6 +46,25 @@ fn rs256(c: &mut Criterion) {
         .verify_sig(signing_input.as_bytes(), &signature)
         .unwrap();
 
+    Fixture {
+        signing_input: signing_input.to_owned(),
+        token,
+        keys,
+        signature,
+        raw_key,
+    }
+}
+
+fn rs256(c: &mut Criterion) {
+    let Fixture {
+        token,
+        keys,
+        signing_input,
+        signature,
+        raw_key,
+    } = fixture();
+    let options = VerifyOptions::new();
+    let now = now();
     let mut group = c.benchmark_group(format!("rs256_m2m_jwt/{CRYPTO_BACKEND}"));
     group.bench_function("raw_signature_check", |b| {
         b.iter(|| {
@@ -100,5 +131,45 @@ fn time_per_iter(mut f: impl FnMut()) -> f64 {
     start.elapsed().as_secs_f64() / f64::from(CALLS)
 }
 
+/// `JWT_BENCH_LOOP` mode: runs one side `JWT_BENCH_CALLS` times and exits.
+fn calls_loop() -> bool {
+    let Ok(mode) = std::env::var("JWT_BENCH_LOOP") else {
+        return false;
+    };
+    let calls: u64 = std::env::var("JWT_BENCH_CALLS")
+        .ok()
+        .and_then(|calls| calls.parse().ok())
+        .unwrap_or(100_000);
+    let fixture = fixture();
+    let options = VerifyOptions::new();
+    let now = now();
+    let no_keys = KeySet::new();
+    for _ in 0..calls {
+        match mode.as_str() {
+            "raw" => fixture
+                .raw_key
+                .verify_sig(
+                    black_box(fixture.signing_input.as_bytes()),
+                    black_box(&fixture.signature),
+                )
+                .unwrap(),
+            "full" => {
+                black_box(verify(black_box(&fixture.token), &fixture.keys, now, &options).unwrap());
+            }
+            "parse" => {
+                black_box(verify(black_box(&fixture.token), &no_keys, now, &options).unwrap_err());
+            }
+            other => panic!("JWT_BENCH_LOOP={other}: expected raw, full or parse"),
+        }
+    }
+    true
+}
+
 criterion_group!(benches, rs256);
-criterion_main!(benches);
+
+fn main() {
+    if !calls_loop() {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
+    }
+}

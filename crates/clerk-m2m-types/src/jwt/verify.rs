@@ -96,10 +96,8 @@ struct Parts<'a> {
 fn split(token: &str) -> Result<Parts<'_>, JwtError> {
     let not_three = || malformed("not three dot-separated parts");
     let (header, rest) = token.split_once('.').ok_or_else(not_three)?;
+    // A further dot, in the signature, fails its base64url decoding.
     let (payload, signature) = rest.split_once('.').ok_or_else(not_three)?;
-    if signature.contains('.') {
-        return Err(not_three());
-    }
     if header.is_empty() || payload.is_empty() {
         return Err(malformed("empty header or payload"));
     }
@@ -390,7 +388,13 @@ pub fn verify(
     let payload_end = decoded.len();
     URL_SAFE_NO_PAD
         .decode_vec(parts.signature, &mut decoded)
-        .map_err(|_| malformed("the signature is not base64url"))?;
+        .map_err(|_| {
+            if parts.signature.contains('.') {
+                malformed("not three dot-separated parts")
+            } else {
+                malformed("the signature is not base64url")
+            }
+        })?;
     let (header_json, rest) = decoded.split_at(header_end);
     let (payload_json, signature) = rest.split_at(payload_end - header_end);
     if !starts_json_object(header_json) {
