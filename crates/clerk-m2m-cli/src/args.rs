@@ -8,6 +8,11 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clerk_m2m_emulator::cli::EmulatorArgs;
 use clerk_m2m_types::{SecretString, TokenFormat};
+use values::{
+    parse_claims, parse_lifetime, parse_machine_id, parse_seconds, parse_secret, parse_token_source,
+};
+
+mod values;
 
 /// The exit codes in one line, at the end of each subcommand's `--help`.
 pub const EXIT_CODES_SHORT: &str = "Exit codes: 0 success, 1 API error or verification failure, \
@@ -280,61 +285,6 @@ pub enum TokenSource {
     Stdin,
     /// From the command line.
     Value(SecretString),
-}
-
-/// Infallible: an empty value (e.g. `CLERK_SECRET_KEY=`) is kept, and the
-/// accessors on [`GlobalArgs`] treat it as unset.
-fn parse_secret(value: &str) -> Result<SecretString, String> {
-    Ok(SecretString::new(value.trim()))
-}
-
-fn parse_token_source(value: &str) -> Result<TokenSource, String> {
-    match value {
-        "-" => Ok(TokenSource::Stdin),
-        "" => Err("the token is empty (use - to read it from standard input)".into()),
-        token => Ok(TokenSource::Value(SecretString::new(token))),
-    }
-}
-
-/// A lifetime: a whole number of seconds above zero.
-fn parse_lifetime(value: &str) -> Result<u64, String> {
-    match parse_seconds(value)? {
-        0 => Err("must be above 0 (leave --expires-in out for a token that never expires)".into()),
-        seconds => Ok(seconds),
-    }
-}
-
-/// A whole, non-negative number of seconds.
-fn parse_seconds(value: &str) -> Result<u64, String> {
-    let value = value.trim();
-    if value.starts_with('-') {
-        return Err("must not be negative: give a whole number of seconds".into());
-    }
-    value
-        .parse::<u64>()
-        .map_err(|_| "must be a whole number of seconds, e.g. 3600".into())
-}
-
-fn parse_claims(value: &str) -> Result<serde_json::Value, String> {
-    let claims: serde_json::Value = serde_json::from_str(value).map_err(|error| {
-        format!("not valid JSON ({error}); quote it, e.g. '{{\"role\":\"reader\"}}'")
-    })?;
-    if claims.is_object() {
-        Ok(claims)
-    } else {
-        Err("must be a JSON object, e.g. '{\"role\":\"reader\"}'".into())
-    }
-}
-
-fn parse_machine_id(value: &str) -> Result<String, String> {
-    let valid = value.strip_prefix("mch_").is_some_and(|rest| {
-        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-    });
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err("must be a machine id: mch_ followed by letters and digits".into())
-    }
 }
 
 #[cfg(test)]

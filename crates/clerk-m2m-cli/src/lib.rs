@@ -49,6 +49,7 @@
 #![deny(missing_docs)]
 
 pub mod args;
+mod call_errors;
 mod client;
 mod commands;
 mod datetime;

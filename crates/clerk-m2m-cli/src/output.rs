@@ -144,7 +144,11 @@ fn footer(list: &M2mTokenList, offset: u64) -> String {
     if shown == 0 {
         format!("no tokens on this page ({total} {noun} match)\n")
     } else {
-        format!("{}–{} of {total} {noun}\n", offset + 1, offset + shown)
+        format!(
+            "{}–{} of {total} {noun}\n",
+            offset.saturating_add(1),
+            offset.saturating_add(shown)
+        )
     }
 }
 
@@ -215,6 +219,10 @@ mod tests {
         assert_eq!(lines[0].find("STATUS"), lines[1].find("active"), "{text}");
         assert!(lines[2].contains("never"), "{text}");
         assert_eq!(lines[3], "11–12 of 12 tokens");
+        let one = M2mTokenList::new(vec![sample()], 1);
+        assert!(token_list(&one, OutputFormat::Table, u64::MAX)
+            .unwrap()
+            .ends_with(&format!("{0}–{0} of 1 token\n", u64::MAX)));
         let empty = M2mTokenList::new(vec![], 0);
         assert_eq!(
             token_list(&empty, OutputFormat::Table, 0).unwrap(),
