@@ -17,7 +17,7 @@ impl Drop for Running {
     }
 }
 
-fn start(args: &[&str]) -> (Running, Value) {
+fn spawn(args: &[&str]) -> (Running, BufReader<std::process::ChildStdout>) {
     let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("clerk-m2m"));
     let mut child = command
         .args(args)
@@ -28,9 +28,13 @@ fn start(args: &[&str]) -> (Running, Value) {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let running = Running(child);
+    (Running(child), BufReader::new(stdout))
+}
+
+fn start(args: &[&str]) -> (Running, Value) {
+    let (running, mut stdout) = spawn(args);
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
+    stdout.read_line(&mut line).unwrap();
     let summary = serde_json::from_str(&line).unwrap_or_else(|error| panic!("{error}: {line}"));
     (running, summary)
 }
@@ -56,6 +60,26 @@ fn serves_the_api_and_prints_its_keys_as_json() {
         assert_eq!(output.status.code(), Some(0), "{stderr}");
         assert!(stdout.starts_with("mt_"), "{stdout}");
     }
+}
+
+#[test]
+fn prints_the_human_summary_by_default() {
+    let (_running, mut stdout) = spawn(&["emulator"]);
+    let mut text = String::new();
+    while !text.contains("Press Ctrl-C to stop.") {
+        let mut line = String::new();
+        assert!(stdout.read_line(&mut line).unwrap() > 0, "{text}");
+        text.push_str(&line);
+    }
+    assert!(
+        text.starts_with("Clerk M2M emulator listening on http://127.0.0.1:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("machine-a") && text.contains("machine-b"),
+        "{text}"
+    );
+    assert!(text.contains("export CLERK_API_URL="), "{text}");
 }
 
 #[test]
