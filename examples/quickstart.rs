@@ -8,7 +8,10 @@
 //!
 //! With the real API, the receiving service verifies with
 //! `CLERK_RECEIVER_MACHINE_SECRET_KEY` (a machine in the token's scopes),
-//! else `CLERK_SECRET_KEY`, else machine A's own key.
+//! else `CLERK_SECRET_KEY`, else machine A's own key. The JWT is verified
+//! locally, with no API call: with the emulator's instance key (its JWKS), or
+//! against the real API only when `CLERK_JWT_KEY` (a PEM public key) or
+//! `CLERK_SECRET_KEY` (to fetch the JWKS) is set.
 
 use clerk_m2m::{
     Client, CreateTokenParams, ListTokensParams, RevokeTokenParams, TokenFormat, VerifyTokenParams,
@@ -23,6 +26,8 @@ struct Target {
     base_url: Option<String>,
     caller_key: String,
     receiver_key: String,
+    /// Verifies JWTs locally, or why it cannot.
+    jwt_verifier: Result<Client, &'static str>,
     /// Keeps the in-process emulator running while the example runs.
     _emulator: Option<EmulatorHandle>,
 }
@@ -37,10 +42,16 @@ fn target() -> Result<Target, Box<dyn Error>> {
         let receiver_key = env("CLERK_RECEIVER_MACHINE_SECRET_KEY")
             .or_else(|| env("CLERK_SECRET_KEY"))
             .unwrap_or_else(|| caller_key.clone());
+        let jwt_verifier = if env("CLERK_JWT_KEY").is_some() || env("CLERK_SECRET_KEY").is_some() {
+            Ok(Client::from_env()?)
+        } else {
+            Err("set CLERK_JWT_KEY (PEM public key) or CLERK_SECRET_KEY (to fetch the JWKS)")
+        };
         return Ok(Target {
             base_url: env("CLERK_API_URL"),
             caller_key,
             receiver_key,
+            jwt_verifier,
             _emulator: None,
         });
     }
@@ -50,10 +61,16 @@ fn target() -> Result<Target, Box<dyn Error>> {
         emulator.url()
     );
     let machines = emulator.machines();
+    // The receiving service's JWKS comes from the instance key.
+    let jwt_verifier = Client::builder()
+        .base_url(emulator.url())
+        .secret_key(emulator.secret_key().clone())
+        .build()?;
     Ok(Target {
         base_url: Some(emulator.url().to_owned()),
         caller_key: machines[0].secret_key().expose_secret().to_owned(),
         receiver_key: machines[1].secret_key().expose_secret().to_owned(),
+        jwt_verifier: Ok(jwt_verifier),
         _emulator: Some(emulator),
     })
 }
@@ -170,13 +187,21 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ),
     }
 
-    // 7. The JWT verifies too.
-    let jwt_checked = machine_b
-        .verify_token(VerifyTokenParams::new(jwt_value))
-        .await?;
-    println!(
-        "7. machine B verified JWT {} from {}",
-        jwt_checked.id, jwt_checked.subject
-    );
+    // 7. The receiving service verifies the JWT locally: signature and claims
+    //    against the instance's public key, no API call per token.
+    match &target.jwt_verifier {
+        Ok(verifier) => {
+            let local = verifier
+                .verify_token(VerifyTokenParams::new(jwt_value))
+                .await?;
+            println!(
+                "7. verified JWT {} locally: subject {}, {}",
+                local.id,
+                local.subject,
+                seconds_left(local.expiration)
+            );
+        }
+        Err(why) => println!("7. skipped local JWT verification: {why}"),
+    }
     Ok(())
 }

@@ -108,6 +108,8 @@ async fn full_lifecycle_of_an_opaque_token() {
 async fn jwt_tokens_are_not_stored_and_verify_through_the_api() {
     let emulator = Emulator::start().unwrap();
     let (a, b) = (client(&emulator, 0), client(&emulator, 1));
+    // `verify_token` checks an M2M JWT locally; `send` posts it to the API,
+    // which the emulator answers too.
     let jwt = a
         .create_token(
             CreateTokenParams::new()
@@ -118,10 +120,24 @@ async fn jwt_tokens_are_not_stored_and_verify_through_the_api() {
         .unwrap();
     assert_eq!(token_value(&jwt).split('.').count(), 3);
     let verified = b
-        .verify_token(VerifyTokenParams::new(token_value(&jwt)))
+        .send(&VerifyTokenParams::new(token_value(&jwt)))
         .await
         .unwrap();
     assert_eq!(verified.id, jwt.id);
+    let without_keys = b
+        .verify_token(VerifyTokenParams::new(token_value(&jwt)))
+        .await
+        .unwrap_err();
+    assert!(matches!(without_keys, Error::NoJwtKey), "{without_keys:?}");
+    let local = Client::builder()
+        .base_url(emulator.url())
+        .jwt_key(emulator.public_key_pem())
+        .build()
+        .unwrap()
+        .verify_token(VerifyTokenParams::new(token_value(&jwt)))
+        .await
+        .unwrap();
+    assert_eq!((local.id, local.subject), (verified.id, verified.subject));
     let list = a
         .list_tokens(ListTokensParams::new(jwt.subject.clone()))
         .await
