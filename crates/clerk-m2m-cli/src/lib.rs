@@ -9,7 +9,7 @@
 //!                  [--min-remaining-ttl SECONDS] [--machine-secret-key KEY] [--token-only]
 //! clerk-m2m list --subject mch_… [--revoked] [--expired] [--limit N] [--offset N]
 //! clerk-m2m revoke TOKEN_ID [--reason TEXT]
-//! clerk-m2m verify TOKEN|-
+//! clerk-m2m verify TOKEN|- [--jwt-key PEM]
 //! clerk-m2m emulator [--port P] [--host ADDR] [--config FILE] [--json] …
 //! ```
 //!
@@ -20,7 +20,7 @@
 //! flag value ends up in shell history and in the process list.
 //!
 //! `verify` checks an M2M JWT locally, with the PEM public key in
-//! `CLERK_JWT_KEY` (no network call) or else with the JWKS fetched using
+//! `CLERK_JWT_KEY` or `--jwt-key` (no network call) or else with the JWKS fetched using
 //! `CLERK_SECRET_KEY`; any other token is verified through the API. `verify -`
 //! reads the token from standard input, so it need not appear in shell
 //! history.
