@@ -191,3 +191,12 @@ fn async_client_and_builder() {
     assert_debug_clean("async ClientBuilder", &builder);
     assert_debug_clean("async Client", &builder.build().unwrap());
 }
+
+#[test]
+fn blocking_client_and_builder() {
+    let builder = clerk_m2m::blocking::Client::builder()
+        .machine_secret_key(MACHINE_KEY)
+        .secret_key(INSTANCE_KEY);
+    assert_debug_clean("blocking ClientBuilder", &builder);
+    assert_debug_clean("blocking Client", &builder.build().unwrap());
+}
