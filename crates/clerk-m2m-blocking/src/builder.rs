@@ -40,6 +40,8 @@ pub struct ClientBuilder {
     transport: Option<Arc<dyn Transport>>,
     retry_policy: Option<RetryPolicy>,
     call_timeout: Option<Duration>,
+    #[cfg(feature = "jwt")]
+    pub(crate) jwt: crate::jwt_settings::JwtSettings,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -54,7 +56,7 @@ impl fmt::Debug for ClientBuilder {
             .field("custom_transport", &self.transport.is_some())
             .field("retry_policy", &self.retry_policy)
             .field("call_timeout", &self.call_timeout)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -157,11 +159,15 @@ impl ClientBuilder {
             Some(transport) => transport,
             None => default_transport()?,
         };
+        #[cfg(feature = "jwt")]
+        let local = self.jwt.build(&config)?;
         Ok(Client::from_parts(
             config,
             transport,
             self.retry_policy.unwrap_or_default(),
             self.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT),
+            #[cfg(feature = "jwt")]
+            local,
         ))
     }
 }

@@ -36,15 +36,20 @@ struct Inner {
     transport: Arc<dyn Transport>,
     retry_policy: RetryPolicy,
     call_timeout: Duration,
+    #[cfg(feature = "jwt")]
+    local: crate::local_verify::LocalVerifier,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
+        let mut debug = f.debug_struct("Client");
+        debug
             .field("config", &self.inner.config)
             .field("retry_policy", &self.inner.retry_policy)
-            .field("call_timeout", &self.inner.call_timeout)
-            .finish_non_exhaustive()
+            .field("call_timeout", &self.inner.call_timeout);
+        #[cfg(feature = "jwt")]
+        debug.field("jwt_keys", &self.inner.local.source_name());
+        debug.finish_non_exhaustive()
     }
 }
 
@@ -54,6 +59,7 @@ impl Client {
         transport: Arc<dyn Transport>,
         retry_policy: RetryPolicy,
         call_timeout: Duration,
+        #[cfg(feature = "jwt")] local: crate::local_verify::LocalVerifier,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -61,6 +67,8 @@ impl Client {
                 transport,
                 retry_policy,
                 call_timeout,
+                #[cfg(feature = "jwt")]
+                local,
             }),
         }
     }
@@ -72,10 +80,17 @@ impl Client {
     }
 
     /// A client configured from `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`
-    /// and `CLERK_SECRET_KEY`, with the built-in ureq transport.
+    /// and `CLERK_SECRET_KEY` (and, with the `jwt` feature, `CLERK_JWT_KEY`),
+    /// with the built-in ureq transport.
     #[cfg(feature = "ureq")]
     pub fn from_env() -> Result<Self, clerk_m2m_types::ConfigError> {
-        Self::builder().config(Config::from_env()?).build()
+        let builder = Self::builder().config(Config::from_env()?);
+        #[cfg(feature = "jwt")]
+        let builder = match std::env::var(clerk_m2m_types::jwt::ENV_JWT_KEY) {
+            Ok(pem) if !pem.trim().is_empty() => builder.jwt_key(pem),
+            _ => builder,
+        };
+        builder.build()
     }
 
     /// The configuration in use.
@@ -112,8 +127,39 @@ impl Client {
         self.send(&params)
     }
 
-    /// Verifies a token through the API (`POST /m2m_tokens/verify`).
+    /// Verifies a token.
+    ///
+    /// With the `jwt` feature (on by default), as `@clerk/backend` does:
+    /// - a token over 8 KiB is refused locally ([`Error::Jwt`], kind
+    ///   `TooLarge`) and never sent;
+    /// - an M2M JWT (three base64url parts, payload `sub` starting `mch_`) is
+    ///   verified locally, with the PEM key set by
+    ///   [`ClientBuilder::jwt_key`] (`CLERK_JWT_KEY`, no network), else with
+    ///   the instance's JWKS fetched with the instance secret key
+    ///   (`CLERK_SECRET_KEY`) through the client's transport and cached:
+    ///   5 minutes fresh, refetched on an unknown `kid` or a bad signature at
+    ///   most once per 30 s, one fetch shared by concurrent threads (the
+    ///   others wait for its outcome), known keys kept when a fetch fails.
+    ///   With neither key: [`Error::NoJwtKey`];
+    /// - anything else is posted to `POST /m2m_tokens/verify`.
+    ///
+    /// Without the `jwt` feature every token is posted. To send a JWT to the
+    /// API anyway, use [`send`](Self::send) with the params.
     pub fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
+        #[cfg(feature = "jwt")]
+        {
+            let token = params.token().expose_secret();
+            match clerk_m2m_types::jwt::is_m2m_jwt(token) {
+                Err(source) => return Err(Error::Jwt { source }),
+                Ok(true) => {
+                    let inner = &*self.inner;
+                    return inner
+                        .local
+                        .verify(token, &inner.config, inner.transport.as_ref());
+                }
+                Ok(false) => {}
+            }
+        }
         self.send(&params)
     }
 

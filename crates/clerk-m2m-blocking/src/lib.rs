@@ -65,6 +65,10 @@
 //! - `tracing`: one span per attempt (`clerk_m2m.attempt`) with the
 //!   operation, method, path template (never a real id), attempt number,
 //!   status and Clerk trace id. Never a header, body, claim, key or token.
+//! - `jwt` (default): [`Client::verify_token`] verifies M2M JWTs locally
+//!   (keys from `CLERK_JWT_KEY` or the instance's JWKS, cached) and posts
+//!   only other tokens; see [`ClientBuilder::jwt_key`]. Without it every
+//!   token is posted to the API.
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
@@ -72,21 +76,29 @@
 
 mod builder;
 mod client;
+#[cfg(feature = "jwt")]
+mod jwt_settings;
+#[cfg(feature = "jwt")]
+mod local_verify;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod token_source;
 mod tracing_span;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
+mod wall_clock;
 
 pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
+pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
 #[cfg(feature = "ureq")]
 pub use ureq_transport::{
     UreqTransport, UreqTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
+pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{
