@@ -1,0 +1,167 @@
+//! `TokenSource` (blocking): one create for concurrent threads, reuse until
+//! the refresh margin, errors shared and retried on the next `get`. Time
+//! moves by `ManualClock`; the emulator is on loopback.
+
+use clerk_m2m::blocking::{Client, ManualClock, TokenSource, TransportError};
+use clerk_m2m::types::{Error, RetryPolicy};
+use clerk_m2m::CreateTokenParams;
+use clerk_m2m_emulator::{Emulator, EmulatorHandle};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+fn token_json(expiration: Option<i64>) -> String {
+    let expiration = expiration.map_or("null".to_owned(), |ms| ms.to_string());
+    format!(
+        r#"{{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_1","token":"mt_value","revoked":false,"revocation_reason":null,"expired":false,"expiration":{expiration},"last_used_at":null,"created_at":0,"updated_at":0}}"#
+    )
+}
+
+fn answer(status: u16, body: &str) -> Result<http::Response<Vec<u8>>, TransportError> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.as_bytes().to_vec())
+        .map_err(TransportError::other)
+}
+
+fn client(emulator: &EmulatorHandle) -> Client {
+    Client::builder()
+        .base_url(emulator.url())
+        .machine_secret_key(emulator.machines()[0].secret_key().clone())
+        .build()
+        .unwrap()
+}
+
+/// `threads` threads calling `get` at once; their results.
+fn concurrently(
+    source: &TokenSource,
+    threads: usize,
+) -> Vec<Result<Arc<clerk_m2m::M2mToken>, Arc<Error>>> {
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (source, barrier) = (source.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                source.get()
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|handle| handle.join().expect("no panic"))
+        .collect()
+}
+
+#[test]
+fn two_hundred_concurrent_gets_on_a_cold_source_create_once() {
+    let emulator = Emulator::start().unwrap();
+    let source = TokenSource::builder(client(&emulator))
+        .params(CreateTokenParams::new().seconds_until_expiration(600))
+        .build();
+    let ids: HashSet<_> = concurrently(&source, 200)
+        .into_iter()
+        .map(|result| result.unwrap().id.clone())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(emulator.stored_tokens(), 1, "exactly one create");
+}
+
+#[test]
+fn an_expiring_source_is_replaced_once_by_concurrent_threads() {
+    let emulator = Emulator::builder().frozen_clock(true).start().unwrap();
+    let clock = ManualClock::new(emulator.now());
+    let source = TokenSource::builder(client(&emulator))
+        .params(CreateTokenParams::new().seconds_until_expiration(600))
+        .clock(clock.clone())
+        .build();
+    let first = source.get().unwrap();
+    clock.advance(Duration::from_secs(540));
+    emulator.advance(Duration::from_secs(540));
+    let ids: HashSet<_> = concurrently(&source, 200)
+        .into_iter()
+        .map(|result| result.unwrap().id.clone())
+        .collect();
+    assert_eq!(ids.len(), 1);
+    assert!(!ids.contains(&first.id));
+    assert_eq!(emulator.stored_tokens(), 2, "one replacement");
+}
+
+#[test]
+fn the_token_is_replaced_at_the_refresh_margin() {
+    let emulator = Emulator::builder().frozen_clock(true).start().unwrap();
+    let clock = ManualClock::new(emulator.now());
+    let source = TokenSource::builder(client(&emulator))
+        .params(CreateTokenParams::new().seconds_until_expiration(600))
+        .refresh_margin(Duration::from_secs(60))
+        .clock(clock.clone())
+        .build();
+    assert_eq!(source.refresh_margin(), Duration::from_secs(60));
+    let first = source.get().unwrap();
+    clock.advance(Duration::from_secs(539));
+    assert_eq!(source.get().unwrap().id, first.id);
+    assert_eq!(emulator.stored_tokens(), 1);
+    clock.advance(Duration::from_secs(1));
+    emulator.advance(Duration::from_secs(540));
+    let second = source.get().unwrap();
+    assert_ne!(second.id, first.id);
+    assert_eq!(emulator.stored_tokens(), 2);
+    assert_eq!(source.get().unwrap().id, second.id);
+
+    source.invalidate();
+    let third = source.get().unwrap();
+    assert_ne!(third.id, second.id);
+    assert_eq!(emulator.stored_tokens(), 3);
+    let header = source.authorization_header().unwrap();
+    assert!(header.is_sensitive());
+    assert!(header.to_str().unwrap().starts_with("Bearer mt_"));
+    assert!(!format!("{source:?}").contains("mt_"), "no token in Debug");
+}
+
+#[test]
+fn a_never_expiring_token_is_reused_for_good() {
+    let creates = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&creates);
+    let client = Client::builder()
+        .machine_secret_key("ak_test_x")
+        .transport(move |_request: http::Request<Vec<u8>>| {
+            seen.fetch_add(1, Ordering::SeqCst);
+            answer(201, &token_json(None))
+        })
+        .build()
+        .unwrap();
+    let clock = ManualClock::starting_now();
+    let source = TokenSource::builder(client).clock(clock.clone()).build();
+    source.get().unwrap();
+    clock.advance(Duration::from_secs(10 * 365 * 86_400));
+    source.get().unwrap();
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_failed_create_is_shared_and_the_next_get_retries() {
+    let creates = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&creates);
+    let client = Client::builder()
+        .machine_secret_key("ak_test_x")
+        .retry_policy(RetryPolicy::never())
+        .transport(move |_request: http::Request<Vec<u8>>| {
+            match seen.fetch_add(1, Ordering::SeqCst) {
+                0 => answer(500, r#"{"errors":[{"code":"boom","message":"boom"}]}"#),
+                _ => answer(201, &token_json(Some(4_102_444_800_000))),
+            }
+        })
+        .build()
+        .unwrap();
+    let source = TokenSource::new(client);
+    let error = source.get().unwrap_err();
+    assert!(matches!(*error, Error::Api { .. }), "{error:?}");
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+    // The next get tries again; concurrent threads then share the token.
+    for result in concurrently(&source, 50) {
+        assert_eq!(result.unwrap().subject, "mch_1");
+    }
+    assert_eq!(creates.load(Ordering::SeqCst), 2);
+}
