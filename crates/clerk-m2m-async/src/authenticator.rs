@@ -291,16 +291,7 @@ impl fmt::Display for AuthError {
             "{} ({}, {}): {}",
             self.code(),
             self.status().as_u16(),
-            match self.kind {
-                AuthErrorKind::MissingToken => "no token",
-                AuthErrorKind::MalformedHeader => "malformed Authorization header",
-                AuthErrorKind::InvalidToken => "invalid token",
-                AuthErrorKind::VerificationFailed => "token verification failed",
-                AuthErrorKind::MissingScope => "token lacks the required scope",
-                AuthErrorKind::SecretKeyInvalid => "our secret key is missing or was rejected",
-                AuthErrorKind::Unavailable => "Clerk is unreachable",
-                AuthErrorKind::Unexpected => "unexpected error",
-            },
+            self.kind.description(),
             self.detail
         )
     }

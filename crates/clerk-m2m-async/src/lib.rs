@@ -68,7 +68,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod auth_error;
 mod authenticator;
 mod builder;
 mod client;
@@ -86,7 +85,6 @@ mod tracing_span;
 mod transport;
 mod wall_clock;
 
-pub use auth_error::AuthErrorKind;
 pub use authenticator::{AuthError, Authenticator};
 pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
@@ -101,7 +99,8 @@ pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{
-    ApiError, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery, Endpoint, Error,
-    ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy, RevokeTokenParams,
-    SecretString, TokenFormat, TransportError, TransportErrorKind, VerifyTokenParams,
+    ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
+    Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,
+    RevokeTokenParams, SecretString, TokenFormat, TransportError, TransportErrorKind,
+    VerifyTokenParams,
 };

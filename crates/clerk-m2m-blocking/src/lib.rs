@@ -74,6 +74,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod authenticator;
 mod builder;
 mod client;
 #[cfg(feature = "jwt")]
@@ -89,6 +90,7 @@ mod transport;
 mod ureq_transport;
 mod wall_clock;
 
+pub use authenticator::{AuthError, Authenticator};
 pub use builder::ClientBuilder;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
@@ -102,7 +104,8 @@ pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{
-    ApiError, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery, Endpoint, Error,
-    ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy, RevokeTokenParams,
-    SecretString, TokenFormat, TransportError, TransportErrorKind, VerifyTokenParams,
+    ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
+    Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,
+    RevokeTokenParams, SecretString, TokenFormat, TransportError, TransportErrorKind,
+    VerifyTokenParams,
 };

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod auth;
 pub mod call;
 mod config;
 pub mod error;
@@ -51,6 +52,7 @@ mod secret;
 pub mod test_util;
 mod url;
 
+pub use auth::AuthErrorKind;
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ENV_API_URL,
     ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,

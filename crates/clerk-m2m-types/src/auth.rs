@@ -1,11 +1,12 @@
 //! Why a request was not authenticated, and what to answer: the pure
 //! mapping from a verification [`Error`] to `@clerk/backend`'s machine-token
-//! error codes and an HTTP status. No I/O; the blocking client can share it.
+//! error codes and an HTTP status. No I/O: the `Authenticator` of both
+//! clients (`clerk-m2m-async`, `clerk-m2m-blocking`) shares it.
 
-use clerk_m2m_types::{Error, RequestError};
+use crate::{Error, RequestError};
 use http::StatusCode;
 
-/// Why an [`Authenticator`](crate::Authenticator) refused a request.
+/// Why an `Authenticator` (of either client) refused a request.
 ///
 /// Each kind has the `@clerk/backend` code ([`code`](Self::code)) and the
 /// status to answer ([`status`](Self::status)): 401 when the caller's token
@@ -75,11 +76,11 @@ impl AuthErrorKind {
         self.status().is_client_error()
     }
 
-    /// Classifies a failed [`Client::verify_token`](crate::Client::verify_token).
+    /// Classifies a failed `Client::verify_token` (of either client).
     ///
     /// ```
-    /// use clerk_m2m_async::types::{ApiError, Error, Operation};
-    /// use clerk_m2m_async::AuthErrorKind;
+    /// use clerk_m2m_types::auth::AuthErrorKind;
+    /// use clerk_m2m_types::{ApiError, Error, Operation};
     ///
     /// let not_found = Error::Api {
     ///     operation: Operation::VerifyToken,
@@ -117,24 +118,39 @@ impl AuthErrorKind {
                 }
                 _ => Self::Unexpected,
             },
-            #[cfg(feature = "jwt")]
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
             Error::Jwt { source } => {
-                if source.kind() == clerk_m2m_types::jwt::JwtErrorKind::TooLarge {
+                if source.kind() == crate::jwt::JwtErrorKind::TooLarge {
                     Self::InvalidToken
                 } else {
                     Self::VerificationFailed
                 }
             }
-            #[cfg(feature = "jwt")]
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
             Error::NoJwtKey => Self::SecretKeyInvalid,
-            #[cfg(feature = "jwt")]
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
             Error::Jwks { source } => match Self::from_verify_error(source) {
                 // Whatever the JWKS fetch met, it is not the caller's fault.
                 Self::SecretKeyInvalid => Self::SecretKeyInvalid,
                 Self::Unavailable => Self::Unavailable,
                 _ => Self::Unexpected,
             },
+            #[allow(unreachable_patterns)] // reachable without the `jwt` feature
             _ => Self::Unexpected,
+        }
+    }
+
+    /// A fixed description of the kind, for `Display`.
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::MissingToken => "no token",
+            Self::MalformedHeader => "malformed Authorization header",
+            Self::InvalidToken => "invalid token",
+            Self::VerificationFailed => "token verification failed",
+            Self::MissingScope => "token lacks the required scope",
+            Self::SecretKeyInvalid => "our secret key is missing or was rejected",
+            Self::Unavailable => "Clerk is unreachable",
+            Self::Unexpected => "unexpected error",
         }
     }
 }
@@ -142,7 +158,7 @@ impl AuthErrorKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clerk_m2m_types::{ApiError, Operation, TransportError, TransportErrorKind};
+    use crate::{ApiError, Operation, TransportError, TransportErrorKind};
 
     fn api(status: u16) -> Error {
         Error::Api {
@@ -182,11 +198,11 @@ mod tests {
         assert_eq!(pair(&missing), ("secret-key-invalid", 500));
     }
 
-    #[cfg(feature = "jwt")]
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
     #[test]
     fn jwt_failures() {
         use std::sync::Arc;
-        let too_large = clerk_m2m_types::jwt::is_m2m_jwt(&"a".repeat(9000)).unwrap_err();
+        let too_large = crate::jwt::is_m2m_jwt(&"a".repeat(9000)).unwrap_err();
         assert_eq!(
             pair(&Error::Jwt { source: too_large }),
             ("token-invalid", 401)
