@@ -423,3 +423,72 @@ fn a_closure_is_a_clock() {
         .unwrap_err();
     assert_eq!(jwt_kind(&error), Some(JwtErrorKind::Expired));
 }
+
+/// The blocking `Authenticator`: opaque and JWT tokens, the scope check
+/// (JWT scopes untrusted by default), and the status to answer.
+#[test]
+fn the_blocking_authenticator_maps_outcomes_to_codes_and_statuses() {
+    use clerk_m2m::blocking::{AuthErrorKind, Authenticator};
+
+    let emulator = Emulator::start().unwrap();
+    let me = emulator.machines()[1].id().to_owned();
+    let receiver = Client::builder()
+        .base_url(emulator.url())
+        .secret_key(emulator.secret_key().clone())
+        .build()
+        .unwrap();
+    let auth = Authenticator::new(receiver).require_scope(me.clone());
+
+    // An opaque token: Clerk's scopes decide.
+    let opaque = creator(&emulator)
+        .create_token(CreateTokenParams::new())
+        .unwrap();
+    let value = opaque.token.unwrap().expose_secret().to_owned();
+    let request = http::Request::builder()
+        .header("authorization", format!("Bearer {value}"))
+        .body(())
+        .unwrap();
+    let verified = auth.authenticate(&request).unwrap();
+    assert_eq!(verified.subject, emulator.machines()[0].id());
+
+    // A JWT claiming the scope: refused (403) unless JWT scopes are trusted.
+    let jwt = mint_jwt(&emulator, json!({"scopes": me}));
+    let error = auth
+        .authenticate_header(Some(&format!("Bearer {jwt}")))
+        .unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::MissingScope);
+    assert_eq!(
+        (error.code(), error.status().as_u16()),
+        ("token-invalid", 403)
+    );
+    let trusting = auth.clone().trust_jwt_scopes(true);
+    trusting.authenticate_token(&jwt).unwrap();
+
+    // Missing, malformed, unknown: 401. Not a secret in the message.
+    let error = auth.authenticate_header(None).unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::MissingToken);
+    let error = auth.authenticate_header(Some("Basic abc")).unwrap_err();
+    assert_eq!(error.kind(), AuthErrorKind::MalformedHeader);
+    let error = auth
+        .authenticate_token("mt_unknown_token_value")
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.status().as_u16()),
+        ("token-invalid", 401)
+    );
+    assert!(!error.to_string().contains("mt_unknown_token_value"));
+
+    // Our key rejected by Clerk: 500, secret-key-invalid.
+    let wrong_key = Client::builder()
+        .base_url(emulator.url())
+        .secret_key("sk_test_not_the_instance_key")
+        .build()
+        .unwrap();
+    let error = Authenticator::new(wrong_key)
+        .authenticate_token(&value)
+        .unwrap_err();
+    assert_eq!(
+        (error.code(), error.status().as_u16()),
+        ("secret-key-invalid", 500)
+    );
+}
