@@ -85,8 +85,9 @@ mod tracing_span;
 mod transport;
 mod wall_clock;
 
-pub use authenticator::{AuthError, Authenticator};
+pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
+pub use clerk_m2m_types::auth::AuthError;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{

@@ -90,8 +90,9 @@ mod transport;
 mod ureq_transport;
 mod wall_clock;
 
-pub use authenticator::{AuthError, Authenticator};
+pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
+pub use clerk_m2m_types::auth::AuthError;
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;

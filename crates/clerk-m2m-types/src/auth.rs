@@ -3,8 +3,9 @@
 //! error codes and an HTTP status. No I/O: the `Authenticator` of both
 //! clients (`clerk-m2m-async`, `clerk-m2m-blocking`) shares it.
 
-use crate::{Error, RequestError};
+use crate::{Error, M2mToken, RequestError};
 use http::StatusCode;
+use std::fmt;
 
 /// Why an `Authenticator` (of either client) refused a request.
 ///
@@ -38,7 +39,7 @@ pub enum AuthErrorKind {
     /// (the verify call, or the JWKS fetch). 503, `unexpected-error`.
     Unavailable,
     /// Anything else on our side (an unreadable answer, an unexpected
-    /// status). 500 (502 for an unreadable answer), `unexpected-error`.
+    /// status). 500, `unexpected-error`.
     Unexpected,
 }
 
@@ -155,6 +156,243 @@ impl AuthErrorKind {
     }
 }
 
+#[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+fn is_jwt(token: &str) -> bool {
+    crate::jwt::is_m2m_jwt(token).unwrap_or(false)
+}
+
+/// Without local verification every token goes to the API, which vouches
+/// for opaque tokens only; count anything JWT-shaped as a JWT for scopes.
+#[cfg(not(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring")))]
+fn is_jwt(token: &str) -> bool {
+    token.split('.').count() == 3
+}
+
+/// The bearer token of a request's headers: exactly one `Authorization`
+/// header, visible ASCII, `Bearer <token>`.
+pub fn bearer_token_from_headers(headers: &http::HeaderMap) -> Result<&str, AuthError> {
+    let mut values = headers.get_all(http::header::AUTHORIZATION).iter();
+    let value = values.next();
+    if values.next().is_some() {
+        return Err(AuthError::new(
+            AuthErrorKind::MalformedHeader,
+            "more than one Authorization header",
+        ));
+    }
+    bearer_token_from_value(value)
+}
+
+/// The bearer token of an `Authorization` header value (`None`: absent).
+pub fn bearer_token_from_value(value: Option<&http::HeaderValue>) -> Result<&str, AuthError> {
+    match value {
+        None => bearer_token(None),
+        Some(value) => match value.to_str() {
+            Ok(value) => bearer_token(Some(value)),
+            Err(_) => Err(AuthError::new(
+                AuthErrorKind::MalformedHeader,
+                "the Authorization header is not visible ASCII",
+            )),
+        },
+    }
+}
+
+/// The token from an `Authorization` header value `Bearer <token>` (the
+/// scheme is case-insensitive); `None` is a missing header.
+pub fn bearer_token(value: Option<&str>) -> Result<&str, AuthError> {
+    let value = value.ok_or(AuthError::new(
+        AuthErrorKind::MissingToken,
+        "no Authorization header",
+    ))?;
+    let value = value.trim();
+    let malformed = || {
+        AuthError::new(
+            AuthErrorKind::MalformedHeader,
+            "the Authorization header is not `Bearer <token>`",
+        )
+    };
+    if value.eq_ignore_ascii_case("bearer") {
+        return Err(AuthError::new(
+            AuthErrorKind::MissingToken,
+            "the Authorization header has no token",
+        ));
+    }
+    let (scheme, token) = value.split_once(' ').ok_or_else(malformed)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(malformed());
+    }
+    let token = token.trim_start_matches(' ');
+    if token.is_empty() {
+        return Err(AuthError::new(
+            AuthErrorKind::MissingToken,
+            "the Authorization header has no token",
+        ));
+    }
+    if token.bytes().any(|byte| !byte.is_ascii_graphic()) {
+        return Err(malformed());
+    }
+    Ok(token)
+}
+
+/// Why a request was not authenticated: the kind (with its
+/// `@clerk/backend` code and the status to answer) and, when verification
+/// failed, the client error behind it.
+///
+/// `Display` gives a fixed description, never the token. Answer the caller
+/// with [`status`](Self::status) and [`code`](Self::code); log the
+/// [`source`](std::error::Error::source) for the 5xx cases.
+pub struct AuthError {
+    kind: AuthErrorKind,
+    detail: &'static str,
+    source: Option<Box<Error>>,
+}
+
+impl AuthError {
+    pub(crate) fn new(kind: AuthErrorKind, detail: &'static str) -> Self {
+        Self {
+            kind,
+            detail,
+            source: None,
+        }
+    }
+
+    /// Wraps a failed `verify_token` call (of either client).
+    pub fn from_verify_error(error: Error) -> Self {
+        Self {
+            kind: AuthErrorKind::from_verify_error(&error),
+            detail: "verification failed",
+            source: Some(Box::new(error)),
+        }
+    }
+
+    /// Why.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.kind
+    }
+
+    /// The `@clerk/backend` machine-token error code.
+    pub fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// The status to answer with: 401, 403, or a 5xx when the fault is ours.
+    pub fn status(&self) -> http::StatusCode {
+        self.kind.status()
+    }
+
+    /// The verification error, when verification was attempted.
+    pub fn verify_error(&self) -> Option<&Error> {
+        self.source.as_deref()
+    }
+}
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthError")
+            .field("kind", &self.kind)
+            .field("code", &self.code())
+            .field("status", &self.status().as_u16())
+            .field("detail", &self.detail)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}, {}): {}",
+            self.code(),
+            self.status().as_u16(),
+            self.kind.description(),
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_ref()
+            .map(|error| &**error as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// What an `Authenticator` (of either client) demands of a verified token:
+/// not revoked, not expired, and optionally a scope. Pure: the clients
+/// verify, these rules decide.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthRules {
+    required_scope: Option<String>,
+    trust_jwt_scopes: bool,
+}
+
+impl AuthRules {
+    /// No scope required; JWT scopes not trusted.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Requires the token's scopes to contain `machine_id` (the receiving
+    /// service's own machine id): "this token may call me".
+    pub fn require_scope(mut self, machine_id: impl Into<String>) -> Self {
+        self.required_scope = Some(machine_id.into());
+        self
+    }
+
+    /// Whether a JWT's `scopes`/`aud` claims count for the scope check
+    /// (default `false`: they are the creator's own claims, so the check
+    /// fails closed on a JWT).
+    pub fn trust_jwt_scopes(mut self, trust: bool) -> Self {
+        self.trust_jwt_scopes = trust;
+        self
+    }
+
+    /// Refuses an empty token before anything is verified.
+    pub fn check_token(token: &str) -> Result<(), AuthError> {
+        if token.is_empty() {
+            return Err(AuthError::new(AuthErrorKind::MissingToken, "empty token"));
+        }
+        Ok(())
+    }
+
+    /// Decides on `token` given what verifying it returned.
+    pub fn accept(
+        &self,
+        token: &str,
+        verified: Result<M2mToken, Error>,
+    ) -> Result<M2mToken, AuthError> {
+        let verified = verified.map_err(AuthError::from_verify_error)?;
+        if verified.revoked {
+            return Err(AuthError::new(
+                AuthErrorKind::InvalidToken,
+                "the token is revoked",
+            ));
+        }
+        if verified.expired {
+            return Err(AuthError::new(
+                AuthErrorKind::InvalidToken,
+                "the token has expired",
+            ));
+        }
+        if let Some(scope) = &self.required_scope {
+            if is_jwt(token) && !self.trust_jwt_scopes {
+                return Err(AuthError::new(
+                    AuthErrorKind::MissingScope,
+                    "a JWT's scopes are its creator's own claims and are not trusted (see trust_jwt_scopes)",
+                ));
+            }
+            if !verified.has_scope(scope) {
+                return Err(AuthError::new(
+                    AuthErrorKind::MissingScope,
+                    "the token is not allowed to call this machine",
+                ));
+            }
+        }
+        Ok(verified)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +458,21 @@ mod tests {
             source: Arc::new(api(404)),
         };
         assert_eq!(pair(&jwks_404), ("unexpected-error", 500));
+    }
+
+    #[test]
+    fn parses_bearer_headers() {
+        assert_eq!(bearer_token(Some("Bearer mt_abc")).unwrap(), "mt_abc");
+        assert_eq!(bearer_token(Some("bearer  a.b.c ")).unwrap(), "a.b.c");
+        assert_eq!(bearer_token(Some("BEARER x")).unwrap(), "x");
+        let kind = |value| bearer_token(value).unwrap_err().kind();
+        assert_eq!(kind(None), AuthErrorKind::MissingToken);
+        assert_eq!(kind(Some("Bearer ")), AuthErrorKind::MissingToken);
+        assert_eq!(kind(Some("Bearer")), AuthErrorKind::MissingToken);
+        assert_eq!(kind(Some("Bearerx")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Basic abc")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("mt_abc")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Bearer a b")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Bearer a\tb")), AuthErrorKind::MalformedHeader);
     }
 }

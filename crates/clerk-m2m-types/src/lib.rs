@@ -52,7 +52,7 @@ mod secret;
 pub mod test_util;
 mod url;
 
-pub use auth::AuthErrorKind;
+pub use auth::{AuthError, AuthErrorKind, AuthRules};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ENV_API_URL,
     ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,
