@@ -2,7 +2,7 @@
 
 use crate::local_verify::{Jwks, KeySource, LocalVerifier};
 use crate::{ClientBuilder, Clock, SystemClock};
-use clerk_m2m_types::jwt::{JwksCache, KeySet, VerifyOptions};
+use clerk_m2m_types::jwt::{JwtKeySettings, KeyPlan, KeySet, VerifyOptions};
 use clerk_m2m_types::{Config, ConfigError};
 use std::fmt;
 use std::sync::Arc;
@@ -11,48 +11,29 @@ use std::time::Duration;
 /// What the builder collected; turned into a [`LocalVerifier`] by `build`.
 #[derive(Default)]
 pub(crate) struct JwtSettings {
-    pem: Option<String>,
-    keys: Option<KeySet>,
-    options: Option<VerifyOptions>,
-    max_age: Option<Duration>,
-    cooldown: Option<Duration>,
+    keys: JwtKeySettings,
     clock: Option<Arc<dyn Clock>>,
 }
 
 impl fmt::Debug for JwtSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtSettings")
-            .field("pem", &self.pem.is_some())
-            .field("keys", &self.keys.as_ref().map(KeySet::len))
-            .field("options", &self.options)
-            .field("max_age", &self.max_age)
-            .field("cooldown", &self.cooldown)
+            .field("keys", &self.keys)
             .finish_non_exhaustive()
     }
 }
 
 impl JwtSettings {
     pub(crate) fn build(self, config: &Config) -> Result<LocalVerifier, ConfigError> {
-        let keys = match (self.keys, self.pem) {
-            (Some(keys), _) => KeySource::Pem(Arc::new(keys)),
-            (None, Some(pem)) => KeySource::Pem(Arc::new(
-                KeySet::from_pem(&pem).map_err(|source| ConfigError::InvalidJwtKey { source })?,
-            )),
-            (None, None) if config.secret_key().is_some() => {
-                let mut cache = JwksCache::new();
-                if let Some(max_age) = self.max_age {
-                    cache = cache.max_age(max_age);
-                }
-                if let Some(cooldown) = self.cooldown {
-                    cache = cache.refetch_cooldown(cooldown);
-                }
-                KeySource::Jwks(Box::new(Jwks::new(cache)))
-            }
-            (None, None) => KeySource::Missing,
+        let (plan, options) = self.keys.plan(config)?;
+        let keys = match plan {
+            KeyPlan::Static(keys) => KeySource::Pem(Arc::new(keys)),
+            KeyPlan::Jwks(cache) => KeySource::Jwks(Box::new(Jwks::new(cache))),
+            KeyPlan::Missing => KeySource::Missing,
         };
         Ok(LocalVerifier {
             keys,
-            options: self.options.unwrap_or_default(),
+            options,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
         })
     }
@@ -69,7 +50,7 @@ impl ClientBuilder {
     /// Without it, JWTs are verified with the instance's JWKS, fetched with
     /// the instance secret key (`CLERK_SECRET_KEY`).
     pub fn jwt_key(mut self, pem: impl Into<String>) -> Self {
-        self.jwt.pem = Some(pem.into());
+        self.jwt.keys = self.jwt.keys.pem(pem);
         self
     }
 
@@ -77,27 +58,27 @@ impl ClientBuilder {
     /// JWKS you ship): used instead of [`jwt_key`](Self::jwt_key) or the
     /// JWKS endpoint. No network.
     pub fn jwt_keys(mut self, keys: KeySet) -> Self {
-        self.jwt.keys = Some(keys);
+        self.jwt.keys = self.jwt.keys.keys(keys);
         self
     }
 
     /// The clock skew and optional audience for local verification (default
     /// [`VerifyOptions::new`]: 5 s skew, no audience check).
     pub fn jwt_verify_options(mut self, options: VerifyOptions) -> Self {
-        self.jwt.options = Some(options);
+        self.jwt.keys = self.jwt.keys.verify_options(options);
         self
     }
 
     /// How long fetched JWKS keys stay fresh (default 5 minutes).
     pub fn jwks_max_age(mut self, max_age: Duration) -> Self {
-        self.jwt.max_age = Some(max_age);
+        self.jwt.keys = self.jwt.keys.jwks_max_age(max_age);
         self
     }
 
     /// The least time between two JWKS fetches prompted by an unknown `kid`
     /// or a bad signature (default 30 s).
     pub fn jwks_refetch_cooldown(mut self, cooldown: Duration) -> Self {
-        self.jwt.cooldown = Some(cooldown);
+        self.jwt.keys = self.jwt.keys.jwks_refetch_cooldown(cooldown);
         self
     }
 

@@ -43,6 +43,7 @@ mod jwks;
 mod key;
 mod keyset;
 mod pem;
+mod settings;
 mod verify;
 
 pub use cache::{FetchDecision, JwksCache, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_COOLDOWN};
@@ -50,6 +51,7 @@ pub use error::{JwtError, JwtErrorKind, KeyError, KeyErrorKind};
 pub use jwks::{jwks_request, parse_jwks_response, JwksRequestError};
 pub use key::{Algorithm, RsaPublicKey, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use keyset::{KeySet, SkipReason, SkippedKey, ENV_JWT_KEY};
+pub use settings::{JwtKeySettings, KeyPlan};
 pub use verify::{
     is_m2m_jwt, verify, VerifyOptions, DEFAULT_CLOCK_SKEW, M2M_JWT_CATEGORY, MAX_TOKEN_BYTES,
 };
