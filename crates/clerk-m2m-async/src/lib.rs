@@ -83,11 +83,11 @@ pub mod test_util;
 mod token_source;
 mod tracing_span;
 mod transport;
-mod wall_clock;
 
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
+pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{
@@ -96,7 +96,6 @@ pub use reqwest_transport::{
 };
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
-pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{

@@ -88,11 +88,11 @@ mod tracing_span;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
-mod wall_clock;
 
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
+pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
@@ -101,7 +101,6 @@ pub use ureq_transport::{
     UreqTransport, UreqTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
-pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{

@@ -37,6 +37,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod clock;
 mod config;
 pub mod error;
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 /// Why a client call failed. Every variant after the request left the
 /// process says how many attempts were made.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Clone`, so one failure can be shared by every caller that waited for
+/// the same call (a token cache's create, a JWKS fetch).
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The call was refused locally, before anything was sent.

@@ -21,7 +21,7 @@ pub use transport::{Delivery, TransportError, TransportErrorKind};
 pub(crate) use snippet::body_snippet;
 
 /// Why a response could not be turned into a result.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ResponseError {
     /// The API answered with a non-success status.

@@ -1,6 +1,7 @@
 //! What a transport reports when it could not deliver a request or read the answer.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Whether request bytes may have reached the server.
 ///
@@ -69,16 +70,21 @@ impl TransportErrorKind {
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+type SharedError = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// A failure reported by a transport, with whether the request may have been sent.
 ///
 /// Transports classify what they can. [`TransportError::new`] takes the
 /// delivery from the kind ([`TransportErrorKind::default_delivery`]); an
 /// unclassified failure ([`TransportError::other`]) counts as maybe sent.
+///
+/// Cheap to clone (the source is shared), so one failure can be handed to
+/// every caller that waited for the same request.
+#[derive(Clone)]
 pub struct TransportError {
     kind: TransportErrorKind,
     delivery: Delivery,
-    source: Option<BoxError>,
+    source: Option<SharedError>,
 }
 
 impl TransportError {
@@ -101,7 +107,7 @@ impl TransportError {
     /// Its `Display` must not contain secrets: the SDK never puts keys or
     /// token values in URLs, so an HTTP library's error is safe here.
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
-        self.source = Some(source.into());
+        self.source = Some(Arc::from(source.into()));
         self
     }
 
