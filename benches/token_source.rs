@@ -4,6 +4,7 @@
 //!
 //! `cargo bench --bench token_source`
 
+use clerk_m2m::types::token_cache::TokenSourceSettings;
 use clerk_m2m::{Client, CreateTokenParams, TokenSource, TransportError};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::future::Future as _;
@@ -27,9 +28,9 @@ fn cached_get(c: &mut Criterion) {
         })
         .build()
         .expect("client");
-    let source = TokenSource::builder(client)
-        .params(CreateTokenParams::new().seconds_until_expiration(3600))
-        .build();
+    let settings =
+        TokenSourceSettings::new().params(CreateTokenParams::new().seconds_until_expiration(3600));
+    let source = TokenSource::with_settings(client, settings);
     runtime.block_on(source.get()).expect("first get creates");
 
     let waker = std::task::Waker::noop();

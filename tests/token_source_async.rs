@@ -1,7 +1,9 @@
 //! `TokenSource` (async): one create for concurrent callers, reuse until the
-//! refresh margin, errors shared by every waiter and retried on the next
-//! `get`, dropped callers strand no one. Time moves by `ManualClock`.
+//! refresh margin, errors shared by every waiter and retried after the
+//! backoff, a caller that gives up never cancels the create. Time moves by
+//! `ManualClock`.
 
+use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m::types::Error;
 use clerk_m2m::{Client, CreateTokenParams, ManualClock, TokenSource, TransportError};
 use clerk_m2m_emulator::Emulator;
@@ -32,9 +34,9 @@ async fn a_thousand_concurrent_gets_on_a_cold_source_create_once() {
         .machine_secret_key(emulator.machines()[0].secret_key().clone())
         .build()
         .unwrap();
-    let source = TokenSource::builder(client)
-        .params(CreateTokenParams::new().seconds_until_expiration(600))
-        .build();
+    let settings =
+        TokenSourceSettings::new().params(CreateTokenParams::new().seconds_until_expiration(600));
+    let source = TokenSource::with_settings(client, settings);
     let tasks: Vec<_> = (0..1000)
         .map(|_| {
             let source = source.clone();
@@ -58,11 +60,15 @@ async fn the_token_is_replaced_at_the_refresh_margin() {
         .machine_secret_key(emulator.machines()[0].secret_key().clone())
         .build()
         .unwrap();
-    let source = TokenSource::builder(client)
+    let settings = TokenSourceSettings::new()
         .params(CreateTokenParams::new().seconds_until_expiration(600))
-        .refresh_margin(Duration::from_secs(60))
-        .clock(clock.clone())
-        .build();
+        .refresh_policy(
+            RefreshPolicy::new()
+                .margin(Duration::from_secs(60))
+                .jitter(Duration::ZERO),
+        )
+        .clock(clock.clone());
+    let source = TokenSource::with_settings(client, settings);
     let first = source.get().await.unwrap();
     clock.advance(Duration::from_secs(539));
     assert_eq!(source.get().await.unwrap().id, first.id);
@@ -96,7 +102,8 @@ async fn a_never_expiring_token_is_reused_for_good() {
         .build()
         .unwrap();
     let clock = ManualClock::starting_now();
-    let source = TokenSource::builder(client).clock(clock.clone()).build();
+    let source =
+        TokenSource::with_settings(client, TokenSourceSettings::new().clock(clock.clone()));
     source.get().await.unwrap();
     clock.advance(Duration::from_secs(10 * 365 * 86_400));
     source.get().await.unwrap();
@@ -135,12 +142,14 @@ async fn settle() {
 }
 
 #[tokio::test]
-async fn a_failed_create_reaches_every_waiter_and_the_next_get_retries() {
+async fn a_failed_create_reaches_every_waiter_and_is_retried_after_the_backoff() {
     let (client, creates, permits) = gated(|n| match n {
         1 => answer(500, r#"{"errors":[{"code":"boom","message":"boom"}]}"#),
         _ => answer(201, &token_json(Some(4_102_444_800_000))),
     });
-    let source = TokenSource::new(client);
+    let clock = ManualClock::starting_now();
+    let source =
+        TokenSource::with_settings(client, TokenSourceSettings::new().clock(clock.clone()));
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let source = source.clone();
@@ -155,20 +164,27 @@ async fn a_failed_create_reaches_every_waiter_and_the_next_get_retries() {
         errors.push(task.await.unwrap().unwrap_err());
     }
     assert_eq!(creates.load(Ordering::SeqCst), 1, "create is not retried");
-    assert!(matches!(*errors[0], Error::Api { .. }), "{:?}", errors[0]);
+    assert!(matches!(errors[0], Error::Api { .. }), "{:?}", errors[0]);
     assert!(
-        errors.iter().all(|error| Arc::ptr_eq(error, &errors[0])),
+        errors.iter().all(|error| error.to_string() == errors[0].to_string()
+            && error.code() == Some("boom")),
         "one shared error"
     );
-
+    // During the backoff (at most 1 s after a first failure) callers get
+    // the same error at once, without a create.
     permits.add_permits(1);
+    let during = source.get().await.unwrap_err();
+    assert_eq!(during.code(), Some("boom"));
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+
+    clock.advance(Duration::from_secs(1));
     let token = source.get().await.unwrap();
     assert_eq!(token.subject, "mch_1");
     assert_eq!(creates.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
-async fn a_dropped_get_strands_no_one() {
+async fn a_caller_that_gives_up_does_not_cancel_the_create() {
     let (client, creates, permits) = gated(|_| answer(201, &token_json(None)));
     let source = TokenSource::new(client);
     // The first caller starts the create, then gives up.
@@ -186,5 +202,9 @@ async fn a_dropped_get_strands_no_one() {
     permits.add_permits(1);
     let token = waiter.await.unwrap().unwrap();
     assert_eq!(token.subject, "mch_1");
-    assert_eq!(creates.load(Ordering::SeqCst), 2, "the waiter created");
+    assert_eq!(
+        creates.load(Ordering::SeqCst),
+        1,
+        "the first create landed for everyone"
+    );
 }

@@ -1,8 +1,9 @@
 //! `TokenSource` (blocking): one create for concurrent threads, reuse until
-//! the refresh margin, errors shared and retried on the next `get`. Time
+//! the refresh margin, errors shared and retried after the backoff. Time
 //! moves by `ManualClock`; the emulator is on loopback.
 
 use clerk_m2m::blocking::{Client, ManualClock, TokenSource, TransportError};
+use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m::types::{Error, RetryPolicy};
 use clerk_m2m::CreateTokenParams;
 use clerk_m2m_emulator::{Emulator, EmulatorHandle};
@@ -38,7 +39,7 @@ fn client(emulator: &EmulatorHandle) -> Client {
 fn concurrently(
     source: &TokenSource,
     threads: usize,
-) -> Vec<Result<Arc<clerk_m2m::M2mToken>, Arc<Error>>> {
+) -> Vec<Result<Arc<clerk_m2m::M2mToken>, Error>> {
     let barrier = Arc::new(Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -58,9 +59,9 @@ fn concurrently(
 #[test]
 fn two_hundred_concurrent_gets_on_a_cold_source_create_once() {
     let emulator = Emulator::start().unwrap();
-    let source = TokenSource::builder(client(&emulator))
-        .params(CreateTokenParams::new().seconds_until_expiration(600))
-        .build();
+    let settings =
+        TokenSourceSettings::new().params(CreateTokenParams::new().seconds_until_expiration(600));
+    let source = TokenSource::with_settings(client(&emulator), settings);
     let ids: HashSet<_> = concurrently(&source, 200)
         .into_iter()
         .map(|result| result.unwrap().id.clone())
@@ -73,10 +74,11 @@ fn two_hundred_concurrent_gets_on_a_cold_source_create_once() {
 fn an_expiring_source_is_replaced_once_by_concurrent_threads() {
     let emulator = Emulator::builder().frozen_clock(true).start().unwrap();
     let clock = ManualClock::new(emulator.now());
-    let source = TokenSource::builder(client(&emulator))
+    let settings = TokenSourceSettings::new()
         .params(CreateTokenParams::new().seconds_until_expiration(600))
-        .clock(clock.clone())
-        .build();
+        .refresh_policy(RefreshPolicy::new().jitter(Duration::ZERO))
+        .clock(clock.clone());
+    let source = TokenSource::with_settings(client(&emulator), settings);
     let first = source.get().unwrap();
     clock.advance(Duration::from_secs(540));
     emulator.advance(Duration::from_secs(540));
@@ -93,12 +95,19 @@ fn an_expiring_source_is_replaced_once_by_concurrent_threads() {
 fn the_token_is_replaced_at_the_refresh_margin() {
     let emulator = Emulator::builder().frozen_clock(true).start().unwrap();
     let clock = ManualClock::new(emulator.now());
-    let source = TokenSource::builder(client(&emulator))
+    let settings = TokenSourceSettings::new()
         .params(CreateTokenParams::new().seconds_until_expiration(600))
-        .refresh_margin(Duration::from_secs(60))
-        .clock(clock.clone())
-        .build();
-    assert_eq!(source.refresh_margin(), Duration::from_secs(60));
+        .refresh_policy(
+            RefreshPolicy::new()
+                .margin(Duration::from_secs(60))
+                .jitter(Duration::ZERO),
+        )
+        .clock(clock.clone());
+    let source = TokenSource::with_settings(client(&emulator), settings);
+    assert_eq!(
+        source.settings().policy().get_margin(),
+        Duration::from_secs(60)
+    );
     let first = source.get().unwrap();
     clock.advance(Duration::from_secs(539));
     assert_eq!(source.get().unwrap().id, first.id);
@@ -133,7 +142,8 @@ fn a_never_expiring_token_is_reused_for_good() {
         .build()
         .unwrap();
     let clock = ManualClock::starting_now();
-    let source = TokenSource::builder(client).clock(clock.clone()).build();
+    let source =
+        TokenSource::with_settings(client, TokenSourceSettings::new().clock(clock.clone()));
     source.get().unwrap();
     clock.advance(Duration::from_secs(10 * 365 * 86_400));
     source.get().unwrap();
@@ -141,7 +151,7 @@ fn a_never_expiring_token_is_reused_for_good() {
 }
 
 #[test]
-fn a_failed_create_is_shared_and_the_next_get_retries() {
+fn a_failed_create_is_shared_and_retried_after_the_backoff() {
     let creates = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&creates);
     let client = Client::builder()
@@ -155,11 +165,19 @@ fn a_failed_create_is_shared_and_the_next_get_retries() {
         })
         .build()
         .unwrap();
-    let source = TokenSource::new(client);
+    let clock = ManualClock::starting_now();
+    let source =
+        TokenSource::with_settings(client, TokenSourceSettings::new().clock(clock.clone()));
     let error = source.get().unwrap_err();
-    assert!(matches!(*error, Error::Api { .. }), "{error:?}");
+    assert!(matches!(error, Error::Api { .. }), "{error:?}");
     assert_eq!(creates.load(Ordering::SeqCst), 1);
-    // The next get tries again; concurrent threads then share the token.
+    // During the backoff the error comes back at once, without a create.
+    for result in concurrently(&source, 20) {
+        assert_eq!(result.unwrap_err().code(), Some("boom"));
+    }
+    assert_eq!(creates.load(Ordering::SeqCst), 1);
+    // After it, the next get tries again; concurrent threads share the token.
+    clock.advance(Duration::from_secs(1));
     for result in concurrently(&source, 50) {
         assert_eq!(result.unwrap().subject, "mch_1");
     }

@@ -88,13 +88,14 @@ pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
+pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
-pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
+pub use token_source::TokenSource;
 pub use transport::Transport;
 
 pub use clerk_m2m_types as types;

@@ -93,8 +93,9 @@ pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
+pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
-pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
+pub use token_source::TokenSource;
 pub use transport::Transport;
 #[cfg(feature = "ureq")]
 pub use ureq_transport::{

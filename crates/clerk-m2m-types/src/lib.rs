@@ -51,6 +51,7 @@ pub mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+pub mod token_cache;
 mod url;
 
 pub use auth::{AuthError, AuthErrorKind, AuthRules};

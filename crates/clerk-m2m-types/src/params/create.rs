@@ -93,6 +93,11 @@ impl CreateTokenParams {
         self.seconds_until_expiration
     }
 
+    /// The requested `min_remaining_ttl_seconds`, if any.
+    pub fn min_remaining_ttl(&self) -> Option<u64> {
+        self.min_remaining_ttl_seconds
+    }
+
     fn validate(&self) -> Result<(), RequestError> {
         if let Some(claims) = &self.claims {
             if !claims.is_object() {
