@@ -4,8 +4,8 @@
 use clerk_m2m::types::call::Call;
 use clerk_m2m::types::{
     ApiError, Config, ConfigBuilder, CreateTokenParams, DecodeError, Endpoint, Error,
-    ListTokensParams, M2mToken, M2mTokenList, RequestError, RetryPolicy, RevokeTokenParams,
-    SecretString, TransportError, TransportErrorKind, VerifyTokenParams,
+    ListTokensParams, M2mToken, M2mTokenList, RequestError, RevokeTokenParams, SecretString,
+    TransportError, TransportErrorKind, VerifyTokenParams,
 };
 use std::fmt::{Debug, Display};
 use std::time::SystemTime;
@@ -79,14 +79,8 @@ fn models_params_and_config() {
         &VerifyTokenParams::new(TOKEN).machine_secret_key(CALL_KEY),
     );
     assert_debug_clean("VerifyTokenParams(jwt)", &VerifyTokenParams::new(JWT));
-    let call = Call::new(
-        &config(),
-        &VerifyTokenParams::new(TOKEN),
-        RetryPolicy::default(),
-        SystemTime::now(),
-        None,
-    )
-    .unwrap();
+    let (call_config, params) = (config(), VerifyTokenParams::new(TOKEN));
+    let call = Call::new(&call_config, &params, SystemTime::now()).unwrap();
     assert_debug_clean("Call", &call);
     let request = VerifyTokenParams::new(TOKEN)
         .build_request(&config())

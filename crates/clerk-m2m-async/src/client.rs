@@ -1,26 +1,23 @@
 //! The async client: sends what `clerk-m2m-types` builds, retries as its policy says.
 
 use crate::clock::CallClock;
-use crate::tracing_span::AttemptSpan;
 use crate::{ClientBuilder, Transport};
-use clerk_m2m_types::call::{Call, Step};
+use clerk_m2m_types::call::{AttemptSpan, Call, Step};
 use clerk_m2m_types::{
-    Config, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList,
-    RetryPolicy, RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,
+    Config, ConfigError, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken,
+    M2mTokenList, RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,
 };
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Default bound on one call, every attempt and wait included: 30 s.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Async client for Clerk's M2M token API.
 ///
 /// Cheap to clone (one `Arc` inside), `Send + Sync`, no type parameters: keep
 /// one in your application state. Each call validates its params locally,
-/// sends the request through the [`Transport`], retries per the
-/// [`RetryPolicy`] within the call timeout, and parses the answer.
+/// sends the request through the [`Transport`], retries per the config's
+/// [`RetryPolicy`](clerk_m2m_types::RetryPolicy) within its call timeout,
+/// and parses the answer.
 ///
 /// Calls need a Tokio runtime with the time driver enabled (`#[tokio::main]`
 /// enables it). `Debug` never shows a key.
@@ -32,8 +29,6 @@ pub struct Client {
 struct Inner {
     config: Config,
     transport: Arc<dyn Transport>,
-    retry_policy: RetryPolicy,
-    call_timeout: Duration,
     #[cfg(feature = "jwt")]
     local: crate::local_verify::LocalVerifier,
 }
@@ -41,10 +36,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("Client");
-        debug
-            .field("config", &self.inner.config)
-            .field("retry_policy", &self.inner.retry_policy)
-            .field("call_timeout", &self.inner.call_timeout);
+        debug.field("config", &self.inner.config);
         #[cfg(feature = "jwt")]
         debug.field("jwt_keys", &self.inner.local.source_name());
         debug.finish_non_exhaustive()
@@ -52,58 +44,53 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    pub(crate) fn from_parts(
-        config: Config,
-        transport: Arc<dyn Transport>,
-        retry_policy: RetryPolicy,
-        call_timeout: Duration,
-        #[cfg(feature = "jwt")] local: crate::local_verify::LocalVerifier,
-    ) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                transport,
-                retry_policy,
-                call_timeout,
-                #[cfg(feature = "jwt")]
-                local,
-            }),
-        }
+    /// A client for `config` over the built-in transport (feature
+    /// `reqwest`; without it, [`ConfigError::NoTransport`]).
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::from_shared_transport(config, crate::builder::default_transport()?)
     }
 
-    /// A builder: no keys, the default base URL, the built-in transport when
-    /// the `reqwest` feature is on.
+    /// A client for `config` over `transport` (any [`Transport`], a
+    /// closure, or an `Arc` of one shared with other clients).
+    pub fn with_transport(
+        config: Config,
+        transport: impl Transport + 'static,
+    ) -> Result<Self, ConfigError> {
+        Self::from_shared_transport(config, Arc::new(transport))
+    }
+
+    /// A client configured from the environment ([`Config::from_env`]:
+    /// `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`, `CLERK_SECRET_KEY`,
+    /// `CLERK_JWT_KEY`) over the built-in transport.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// A builder: every [`Config`] setting, plus the transport.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
-    /// A client configured from `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`
-    /// and `CLERK_SECRET_KEY` (and, with the `jwt` feature, `CLERK_JWT_KEY`),
-    /// with the built-in reqwest transport.
-    #[cfg(feature = "reqwest")]
-    pub fn from_env() -> Result<Self, clerk_m2m_types::ConfigError> {
-        let builder = Self::builder().config(Config::from_env()?);
+    pub(crate) fn from_shared_transport(
+        config: Config,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, ConfigError> {
         #[cfg(feature = "jwt")]
-        let builder = match std::env::var(clerk_m2m_types::jwt::ENV_JWT_KEY) {
-            Ok(pem) if !pem.trim().is_empty() => builder.jwt_key(pem),
-            _ => builder,
-        };
-        builder.build()
+        let local = crate::jwt_settings::local_verifier(&config)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                #[cfg(feature = "jwt")]
+                local,
+            }),
+        })
     }
 
-    /// The configuration in use.
+    /// The configuration in use (keys, base URL, retry policy, call
+    /// timeout, clock, local JWT verification).
     pub fn config(&self) -> &Config {
         &self.inner.config
-    }
-
-    /// The retry policy in use.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry_policy
-    }
-
-    /// The bound on one call, every attempt and wait included.
-    pub fn call_timeout(&self) -> Duration {
-        self.inner.call_timeout
     }
 
     /// Creates a token (`POST /m2m_tokens`).
@@ -156,7 +143,7 @@ impl Client {
                             token,
                             &inner.config,
                             inner.transport.as_ref(),
-                            inner.call_timeout,
+                            inner.config.call_timeout(),
                         )
                         .await;
                 }
@@ -174,20 +161,17 @@ impl Client {
     /// [`TransportErrorKind::Timeout`] error when the deadline passes.
     pub async fn send<E: Endpoint>(&self, params: &E) -> Result<E::Output, Error> {
         let inner = &*self.inner;
-        let clock = CallClock::start();
-        let mut call = Call::new(
-            &inner.config,
-            params,
-            inner.retry_policy.clone(),
-            clock.now(),
-            Some(inner.call_timeout),
-        )?;
+        let clock = CallClock::start(inner.config.clock().now());
+        let mut call = Call::new(&inner.config, params, clock.now())?;
         loop {
-            let request = call.next_request();
-            let span = AttemptSpan::start(E::OPERATION, request.method(), call.attempts());
-            let remaining = call.remaining(clock.now());
+            let attempt = call.next_attempt(clock.now())?;
+            let span = AttemptSpan::start(E::OPERATION, attempt.request.method(), attempt.number);
             let result = span
-                .run(attempt(inner.transport.as_ref(), request, remaining))
+                .instrument(send_attempt(
+                    inner.transport.as_ref(),
+                    attempt.request,
+                    attempt.time_left,
+                ))
                 .await;
             span.record(&result);
             match call.handle(result, clock.now(), fastrand::f64()) {
@@ -199,10 +183,10 @@ impl Client {
 }
 
 /// One attempt, bounded by the time left before the call's deadline.
-async fn attempt(
+async fn send_attempt(
     transport: &dyn Transport,
     request: http::Request<Vec<u8>>,
-    remaining: Option<Duration>,
+    time_left: Option<Duration>,
 ) -> Result<http::Response<Vec<u8>>, TransportError> {
     // Let the runtime take in I/O events that have already arrived before the
     // request goes out. A server that closed an idle pooled connection has
@@ -211,9 +195,9 @@ async fn attempt(
     // closing connection, a create fails after it may have been sent and
     // cannot be retried. Costs one trip through the scheduler.
     tokio::task::yield_now().await;
-    match remaining {
+    match time_left {
         None => transport.send(request).await,
-        Some(remaining) => tokio::time::timeout(remaining, transport.send(request))
+        Some(time_left) => tokio::time::timeout(time_left, transport.send(request))
             .await
             .unwrap_or_else(|_elapsed| {
                 Err(TransportError::new(TransportErrorKind::Timeout)

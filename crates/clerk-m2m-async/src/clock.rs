@@ -16,10 +16,10 @@ pub(crate) struct CallClock {
 }
 
 impl CallClock {
-    /// Starts the clock now.
-    pub(crate) fn start() -> Self {
+    /// Starts the clock at `wall` (the config's clock, read now).
+    pub(crate) fn start(wall: SystemTime) -> Self {
         Self {
-            wall_at_start: SystemTime::now(),
+            wall_at_start: wall,
             started: Instant::now(),
         }
     }
@@ -40,7 +40,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn follows_the_monotonic_clock() {
-        let clock = CallClock::start();
+        let clock = CallClock::start(SystemTime::now());
         let before = clock.now();
         tokio::time::advance(Duration::from_secs(90)).await;
         let elapsed = clock.now().duration_since(before).unwrap_or_default();

@@ -81,7 +81,6 @@ mod reqwest_transport;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
-mod tracing_span;
 mod transport;
 
 pub use authenticator::Authenticator;
@@ -89,7 +88,7 @@ pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
-pub use client::{Client, DEFAULT_CALL_TIMEOUT};
+pub use client::Client;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,

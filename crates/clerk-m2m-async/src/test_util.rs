@@ -5,7 +5,7 @@
 //! response. Both record the requests they get. They live in
 //! `clerk-m2m-types` (so the blocking client can use them too); this module
 //! makes them async [`Transport`]s. Hand one to the client with
-//! [`ClientBuilder::shared_transport`](crate::ClientBuilder::shared_transport)
+//! [`ClientBuilder::transport`](crate::ClientBuilder::transport) (an `Arc` of a transport is a transport)
 //! and keep an `Arc` to inspect it. Models for expected values are built with
 //! [`M2mToken::new`](crate::M2mToken::new) and
 //! [`M2mTokenList::new`](crate::M2mTokenList::new).
@@ -25,7 +25,7 @@
 //! ]));
 //! let client = Client::builder()
 //!     .machine_secret_key("ak_test_example")
-//!     .shared_transport(replay.clone())
+//!     .transport(replay.clone())
 //!     .build()?;
 //! let token = client.verify_token(VerifyTokenParams::new("mt_value")).await?;
 //! assert_eq!(token.subject, "mch_1");
@@ -49,7 +49,7 @@
 //!     "subject":"mch_1","revoked":true,"created_at":1,"updated_at":1}"#)));
 //! let client = Client::builder()
 //!     .machine_secret_key("ak_test_example")
-//!     .shared_transport(capture.clone())
+//!     .transport(capture.clone())
 //!     .build()?;
 //! client
 //!     .revoke_token(RevokeTokenParams::new("mt_0123456789abcdef0123456789abcdef"))

@@ -70,3 +70,15 @@ where
         (self)(request).await
     }
 }
+
+/// A shared transport (one connection pool for several clients, or kept by
+/// a test for inspection) is a transport.
+#[async_trait::async_trait]
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        (**self).send(request).await
+    }
+}

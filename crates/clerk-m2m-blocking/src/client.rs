@@ -1,25 +1,21 @@
 //! The blocking client: sends what `clerk-m2m-types` builds, retries as its policy says.
 
-use crate::tracing_span::AttemptSpan;
 use crate::{ClientBuilder, Transport};
-use clerk_m2m_types::call::{Call, Step};
+use clerk_m2m_types::call::{AttemptSpan, Call, Step};
 use clerk_m2m_types::{
-    Config, CreateTokenParams, Delivery, Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList,
-    RetryPolicy, RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,
+    Config, ConfigError, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken,
+    M2mTokenList, RevokeTokenParams, VerifyTokenParams,
 };
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
-
-/// Default bound on one call, every attempt and wait included: 30 s.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(30);
+use std::time::{Instant, SystemTime};
 
 /// Blocking client for Clerk's M2M token API.
 ///
 /// Cheap to clone (one `Arc` inside), `Send + Sync`, no type parameters:
 /// share one between threads. Each call validates its params locally, sends
 /// the request through the [`Transport`] on the calling thread, retries per
-/// the [`RetryPolicy`] within the call timeout (sleeping the thread between
+/// the config's [`RetryPolicy`](clerk_m2m_types::RetryPolicy) within its call timeout (sleeping the thread between
 /// attempts), and parses the answer. No async runtime is needed; calling it
 /// from inside one blocks that runtime's worker thread.
 ///
@@ -34,8 +30,6 @@ pub struct Client {
 struct Inner {
     config: Config,
     transport: Arc<dyn Transport>,
-    retry_policy: RetryPolicy,
-    call_timeout: Duration,
     #[cfg(feature = "jwt")]
     local: crate::local_verify::LocalVerifier,
 }
@@ -43,10 +37,7 @@ struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut debug = f.debug_struct("Client");
-        debug
-            .field("config", &self.inner.config)
-            .field("retry_policy", &self.inner.retry_policy)
-            .field("call_timeout", &self.inner.call_timeout);
+        debug.field("config", &self.inner.config);
         #[cfg(feature = "jwt")]
         debug.field("jwt_keys", &self.inner.local.source_name());
         debug.finish_non_exhaustive()
@@ -54,58 +45,53 @@ impl fmt::Debug for Client {
 }
 
 impl Client {
-    pub(crate) fn from_parts(
-        config: Config,
-        transport: Arc<dyn Transport>,
-        retry_policy: RetryPolicy,
-        call_timeout: Duration,
-        #[cfg(feature = "jwt")] local: crate::local_verify::LocalVerifier,
-    ) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                config,
-                transport,
-                retry_policy,
-                call_timeout,
-                #[cfg(feature = "jwt")]
-                local,
-            }),
-        }
+    /// A client for `config` over the built-in transport (feature `ureq`;
+    /// without it, [`ConfigError::NoTransport`]).
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        Self::from_shared_transport(config, crate::builder::default_transport()?)
     }
 
-    /// A builder: no keys, the default base URL, the built-in transport when
-    /// the `ureq` feature is on.
+    /// A client for `config` over `transport` (any [`Transport`], a
+    /// closure, or an `Arc` of one shared with other clients).
+    pub fn with_transport(
+        config: Config,
+        transport: impl Transport + 'static,
+    ) -> Result<Self, ConfigError> {
+        Self::from_shared_transport(config, Arc::new(transport))
+    }
+
+    /// A client configured from the environment ([`Config::from_env`]:
+    /// `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`, `CLERK_SECRET_KEY`,
+    /// `CLERK_JWT_KEY`) over the built-in transport.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// A builder: every [`Config`] setting, plus the transport.
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
-    /// A client configured from `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`
-    /// and `CLERK_SECRET_KEY` (and, with the `jwt` feature, `CLERK_JWT_KEY`),
-    /// with the built-in ureq transport.
-    #[cfg(feature = "ureq")]
-    pub fn from_env() -> Result<Self, clerk_m2m_types::ConfigError> {
-        let builder = Self::builder().config(Config::from_env()?);
+    pub(crate) fn from_shared_transport(
+        config: Config,
+        transport: Arc<dyn Transport>,
+    ) -> Result<Self, ConfigError> {
         #[cfg(feature = "jwt")]
-        let builder = match std::env::var(clerk_m2m_types::jwt::ENV_JWT_KEY) {
-            Ok(pem) if !pem.trim().is_empty() => builder.jwt_key(pem),
-            _ => builder,
-        };
-        builder.build()
+        let local = crate::jwt_settings::local_verifier(&config)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                transport,
+                #[cfg(feature = "jwt")]
+                local,
+            }),
+        })
     }
 
-    /// The configuration in use.
+    /// The configuration in use (keys, base URL, retry policy, call
+    /// timeout, clock, local JWT verification).
     pub fn config(&self) -> &Config {
         &self.inner.config
-    }
-
-    /// The retry policy in use.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry_policy
-    }
-
-    /// The bound on one call, every attempt and wait included.
-    pub fn call_timeout(&self) -> Duration {
-        self.inner.call_timeout
     }
 
     /// Creates a token (`POST /m2m_tokens`).
@@ -173,28 +159,12 @@ impl Client {
     /// it returns the last answer at once.
     pub fn send<E: Endpoint>(&self, params: &E) -> Result<E::Output, Error> {
         let inner = &*self.inner;
-        let clock = CallClock::start();
-        let mut call = Call::new(
-            &inner.config,
-            params,
-            inner.retry_policy.clone(),
-            clock.now(),
-            Some(inner.call_timeout),
-        )?;
+        let clock = CallClock::start(inner.config.clock().now());
+        let mut call = Call::new(&inner.config, params, clock.now())?;
         loop {
-            if call.attempts() > 0 && call.remaining(clock.now()) == Some(Duration::ZERO) {
-                // The wait before this retry ended at the deadline: no new attempt.
-                return Err(Error::Transport {
-                    operation: E::OPERATION,
-                    attempts: call.attempts(),
-                    source: TransportError::new(TransportErrorKind::Timeout)
-                        .with_delivery(Delivery::NotSent)
-                        .with_source("the call deadline passed before the next attempt"),
-                });
-            }
-            let request = call.next_request();
-            let span = AttemptSpan::start(E::OPERATION, request.method(), call.attempts());
-            let result = span.run(|| inner.transport.send(request));
+            let attempt = call.next_attempt(clock.now())?;
+            let span = AttemptSpan::start(E::OPERATION, attempt.request.method(), attempt.number);
+            let result = span.in_scope(|| inner.transport.send(attempt.request));
             span.record(&result);
             match call.handle(result, clock.now(), fastrand::f64()) {
                 Step::Done(result) => return result,
@@ -204,9 +174,9 @@ impl Client {
     }
 }
 
-/// Time as one call sees it: wall time at the start, advanced with the
-/// monotonic clock, so a wall-clock jump cannot stretch or cut the deadline
-/// while `Retry-After` dates are still compared with wall time.
+/// Time as one call sees it: the config's wall clock at the start, advanced
+/// with the monotonic clock, so a wall-clock jump cannot stretch or cut the
+/// deadline while `Retry-After` dates are still compared with wall time.
 #[derive(Clone, Copy, Debug)]
 struct CallClock {
     wall_at_start: SystemTime,
@@ -214,9 +184,9 @@ struct CallClock {
 }
 
 impl CallClock {
-    fn start() -> Self {
+    fn start(wall: SystemTime) -> Self {
         Self {
-            wall_at_start: SystemTime::now(),
+            wall_at_start: wall,
             started: Instant::now(),
         }
     }

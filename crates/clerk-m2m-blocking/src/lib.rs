@@ -49,7 +49,7 @@
 //! # Deadlines in blocking code
 //!
 //! Each call is bounded by [`ClientBuilder::call_timeout`] (default
-//! [`DEFAULT_CALL_TIMEOUT`], 30 s), but a blocking transport cannot be
+//! [`DEFAULT_CALL_TIMEOUT`](clerk_m2m_types::DEFAULT_CALL_TIMEOUT), 30 s), but a blocking transport cannot be
 //! interrupted from outside: each attempt is bounded by the transport's own
 //! timeouts (`UreqTransport`: 5 s to connect, 15 s per attempt), and the
 //! client never starts an attempt, nor a wait before a retry, past the
@@ -84,7 +84,6 @@ mod local_verify;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
-mod tracing_span;
 mod transport;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
@@ -94,7 +93,7 @@ pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
-pub use client::{Client, DEFAULT_CALL_TIMEOUT};
+pub use client::Client;
 pub use token_source::TokenSource;
 pub use transport::Transport;
 #[cfg(feature = "ureq")]

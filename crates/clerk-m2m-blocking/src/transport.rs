@@ -64,3 +64,11 @@ where
         (self)(request)
     }
 }
+
+/// A shared transport (one connection pool for several clients, or kept by
+/// a test for inspection) is a transport.
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        (**self).send(request)
+    }
+}

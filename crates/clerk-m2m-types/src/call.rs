@@ -1,15 +1,15 @@
 //! One call from first attempt to final result, as a sans-I/O state machine.
 //!
-//! A client asks [`Call::next_request`] for the bytes to send, sends them its
+//! A client asks [`Call::next_attempt`] for the bytes to send, sends them its
 //! own way, and hands what happened to [`Call::handle`], which says whether
 //! the call is done or should be tried again after a delay. Sleeping, the
 //! clock and randomness stay with the client, so both clients (and any
 //! custom one) share the same retry and parsing behaviour.
 
-use crate::error::{ApiError, Error, TransportError};
-use crate::retry::{Outcome, RetryDecision, RetryPolicy};
+pub use crate::attempt_span::AttemptSpan;
+use crate::error::{ApiError, Delivery, Error, TransportError, TransportErrorKind};
+use crate::retry::{Outcome, RetryDecision};
 use crate::{Config, Endpoint, Operation};
-use std::marker::PhantomData;
 use std::time::{Duration, SystemTime};
 
 /// What to do after an attempt.
@@ -20,31 +20,43 @@ use std::time::{Duration, SystemTime};
 pub enum Step<T> {
     /// The call is finished.
     Done(Result<T, Error>),
-    /// Wait this long, then send [`Call::next_request`] again.
+    /// Wait this long, then ask [`Call::next_attempt`] again.
     RetryAfter(Duration),
+}
+
+/// One attempt to send: the request and the time it may take.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// The request, exactly as built for the call.
+    pub request: http::Request<Vec<u8>>,
+    /// Time left before the call's deadline (`None`: no deadline). The
+    /// attempt must end within it, whatever the server does.
+    pub time_left: Option<Duration>,
+    /// Its number, from 1.
+    pub number: u32,
 }
 
 /// The state of one call: its request, attempts so far and deadline.
 ///
+/// The request is built and validated once, in [`Call::new`]; the first
+/// attempt sends it as built (no copy), a retry rebuilds it from the params.
+///
 /// ```
 /// use clerk_m2m_types::call::{Call, Step};
-/// use clerk_m2m_types::{Config, RetryPolicy, VerifyTokenParams};
+/// use clerk_m2m_types::{Config, VerifyTokenParams};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let config = Config::builder().machine_secret_key("ak_test_example").build()?;
 /// let now = SystemTime::UNIX_EPOCH;
-/// let mut call = Call::new(
-///     &config,
-///     &VerifyTokenParams::new("mt_value"),
-///     RetryPolicy::default(),
-///     now,
-///     Some(Duration::from_secs(30)),
-/// )?;
-/// let _request = call.next_request(); // send it somehow; the server is busy:
+/// let params = VerifyTokenParams::new("mt_value");
+/// let mut call = Call::new(&config, &params, now)?;
+/// let attempt = call.next_attempt(now)?; // send it somehow; the server is busy:
+/// assert_eq!(attempt.time_left, Some(Duration::from_secs(30)));
 /// let busy = http::Response::builder().status(503).body(Vec::new())?;
 /// let Step::RetryAfter(delay) = call.handle(Ok(busy), now, 0.0) else { panic!() };
 /// assert_eq!(delay, Duration::from_millis(100));
-/// let _request = call.next_request(); // second attempt succeeds:
+/// let _attempt = call.next_attempt(now + delay)?; // the second attempt succeeds:
 /// let ok = http::Response::builder()
 ///     .status(200)
 ///     .header("content-type", "application/json")
@@ -55,24 +67,20 @@ pub enum Step<T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct Call<E: Endpoint> {
-    request: http::Request<Vec<u8>>,
+pub struct Call<'a, E: Endpoint> {
+    config: &'a Config,
+    params: &'a E,
+    /// The request as built, until the first attempt takes it.
+    first: Option<http::Request<Vec<u8>>>,
     attempts: u32,
-    policy: RetryPolicy,
     deadline: Option<SystemTime>,
-    endpoint: PhantomData<fn() -> E>,
 }
 
-impl<E: Endpoint> Call<E> {
-    /// Validates `params` and builds the request; `timeout` bounds the whole
-    /// call (all attempts and waits) from `now`.
-    pub fn new(
-        config: &Config,
-        params: &E,
-        policy: RetryPolicy,
-        now: SystemTime,
-        timeout: Option<Duration>,
-    ) -> Result<Self, Error> {
+impl<'a, E: Endpoint> Call<'a, E> {
+    /// Validates `params` and builds the request; the config's call timeout
+    /// bounds the whole call (all attempts and waits) from `now`, its retry
+    /// policy decides the retries.
+    pub fn new(config: &'a Config, params: &'a E, now: SystemTime) -> Result<Self, Error> {
         let request = params
             .build_request(config)
             .map_err(|source| Error::InvalidRequest {
@@ -80,11 +88,11 @@ impl<E: Endpoint> Call<E> {
                 source,
             })?;
         Ok(Self {
-            request,
+            config,
+            params,
+            first: Some(request),
             attempts: 0,
-            policy,
-            deadline: timeout.and_then(|timeout| now.checked_add(timeout)),
-            endpoint: PhantomData,
+            deadline: now.checked_add(config.call_timeout()),
         })
     }
 
@@ -98,26 +106,41 @@ impl<E: Endpoint> Call<E> {
         self.attempts
     }
 
-    /// The request as built (for inspection; send [`next_request`](Self::next_request)).
-    pub fn request(&self) -> &http::Request<Vec<u8>> {
-        &self.request
-    }
-
     /// Time left before the deadline (`None`: no deadline; zero: passed).
     pub fn remaining(&self, now: SystemTime) -> Option<Duration> {
         self.deadline
             .map(|deadline| deadline.duration_since(now).unwrap_or(Duration::ZERO))
     }
 
-    /// A copy of the request for the next attempt, counting the attempt.
-    pub fn next_request(&mut self) -> http::Request<Vec<u8>> {
+    /// The next attempt, counting it; or, once the deadline has passed, the
+    /// timeout that ends the call (no attempt starts past the deadline).
+    pub fn next_attempt(&mut self, now: SystemTime) -> Result<Attempt, Error> {
+        let time_left = self.remaining(now);
+        if time_left == Some(Duration::ZERO) {
+            return Err(Error::Transport {
+                operation: E::OPERATION,
+                attempts: self.attempts,
+                source: TransportError::new(TransportErrorKind::Timeout)
+                    .with_delivery(Delivery::NotSent)
+                    .with_source("the call deadline passed before the next attempt"),
+            });
+        }
+        let request =
+            match self.first.take() {
+                Some(request) => request,
+                None => self.params.build_request(self.config).map_err(|source| {
+                    Error::InvalidRequest {
+                        operation: E::OPERATION,
+                        source,
+                    }
+                })?,
+            };
         self.attempts += 1;
-        let mut copy = http::Request::new(self.request.body().clone());
-        *copy.method_mut() = self.request.method().clone();
-        *copy.uri_mut() = self.request.uri().clone();
-        *copy.version_mut() = self.request.version();
-        *copy.headers_mut() = self.request.headers().clone();
-        copy
+        Ok(Attempt {
+            request,
+            time_left,
+            number: self.attempts,
+        })
     }
 
     /// Decides what follows the attempt that ended with `result`.
@@ -132,6 +155,7 @@ impl<E: Endpoint> Call<E> {
         let operation = E::OPERATION;
         let attempts = self.attempts.max(1);
         let remaining = self.remaining(now);
+        let policy = self.config.retry_policy();
         match result {
             Ok(response) if response.status().is_success() => Step::Done(
                 E::parse_response(response)
@@ -144,10 +168,7 @@ impl<E: Endpoint> Call<E> {
                     status: error.status(),
                     retry_after: error.retry_after(),
                 };
-                match self
-                    .policy
-                    .decide(operation, outcome, attempts, now, remaining, jitter)
-                {
+                match policy.decide(operation, outcome, attempts, now, remaining, jitter) {
                     RetryDecision::RetryAfter(delay) => Step::RetryAfter(delay),
                     _ => Step::Done(Err(Error::Api {
                         operation,
@@ -158,10 +179,7 @@ impl<E: Endpoint> Call<E> {
             }
             Err(source) => {
                 let outcome = Outcome::Transport(&source);
-                match self
-                    .policy
-                    .decide(operation, outcome, attempts, now, remaining, jitter)
-                {
+                match policy.decide(operation, outcome, attempts, now, remaining, jitter) {
                     RetryDecision::RetryAfter(delay) => Step::RetryAfter(delay),
                     _ => Step::Done(Err(Error::Transport {
                         operation,
@@ -177,32 +195,27 @@ impl<E: Endpoint> Call<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CreateTokenParams, TransportErrorKind};
+    use crate::{CreateTokenParams, RetryPolicy};
 
-    fn create_call() -> Call<CreateTokenParams> {
-        let config = Config::builder()
+    const NOW: SystemTime = SystemTime::UNIX_EPOCH;
+
+    fn config() -> Config {
+        Config::builder()
             .machine_secret_key("ak_x")
             .build()
-            .unwrap();
-        Call::new(
-            &config,
-            &CreateTokenParams::new(),
-            RetryPolicy::default(),
-            SystemTime::UNIX_EPOCH,
-            None,
-        )
-        .unwrap()
+            .unwrap()
     }
 
     #[test]
     fn create_stops_on_500_with_attempt_count() {
-        let mut call = create_call();
-        let _ = call.next_request();
+        let (config, params) = (config(), CreateTokenParams::new());
+        let mut call = Call::new(&config, &params, NOW).unwrap();
+        let _ = call.next_attempt(NOW).unwrap();
         let response = http::Response::builder()
             .status(500)
             .body(b"oops".to_vec())
             .unwrap();
-        match call.handle(Ok(response), SystemTime::UNIX_EPOCH, 0.0) {
+        match call.handle(Ok(response), NOW, 0.0) {
             Step::Done(Err(error)) => {
                 assert_eq!(error.attempts(), 1);
                 assert_eq!(
@@ -216,12 +229,21 @@ mod tests {
 
     #[test]
     fn create_retries_a_refused_connection_then_gives_up() {
-        let mut call = create_call();
+        let (config, params) = (config(), CreateTokenParams::new());
+        let built = params.build_request(&config).unwrap();
+        let mut call = Call::new(&config, &params, NOW).unwrap();
         for attempt in 1..=3 {
-            let request = call.next_request();
-            assert_eq!(request.body(), call.request().body());
+            let next = call.next_attempt(NOW).unwrap();
+            assert_eq!(next.number, attempt);
+            assert_eq!(
+                next.request.body(),
+                built.body(),
+                "the same bytes each time"
+            );
+            assert_eq!(next.request.uri(), built.uri());
+            assert_eq!(next.request.headers(), built.headers());
             let refused = TransportError::new(TransportErrorKind::Connect);
-            match call.handle(Err(refused), SystemTime::UNIX_EPOCH, 0.0) {
+            match call.handle(Err(refused), NOW, 0.0) {
                 Step::RetryAfter(_) if attempt < 3 => {}
                 Step::Done(Err(error)) if attempt == 3 => assert_eq!(error.attempts(), 3),
                 other => panic!("attempt {attempt}: {other:?}"),
@@ -230,16 +252,37 @@ mod tests {
     }
 
     #[test]
+    fn no_attempt_starts_past_the_deadline() {
+        let config = config()
+            .to_builder()
+            .call_timeout(Duration::from_secs(2))
+            .retry_policy(RetryPolicy::default().max_attempts(5))
+            .build()
+            .unwrap();
+        let params = CreateTokenParams::new();
+        let mut call = Call::new(&config, &params, NOW).unwrap();
+        let first = call.next_attempt(NOW).unwrap();
+        assert_eq!(first.time_left, Some(Duration::from_secs(2)));
+        let later = NOW + Duration::from_millis(1500);
+        let refused = TransportError::new(TransportErrorKind::Connect);
+        let Step::RetryAfter(_) = call.handle(Err(refused), later, 0.0) else {
+            panic!("a refused connection is retried")
+        };
+        let second = call.next_attempt(later).unwrap();
+        assert_eq!(second.time_left, Some(Duration::from_millis(500)));
+        let past = NOW + Duration::from_secs(2);
+        let error = call.next_attempt(past).unwrap_err();
+        assert_eq!(error.attempts(), 2);
+        let transport = error.transport_error().unwrap();
+        assert!(transport.is_timeout());
+        assert_eq!(transport.delivery(), Delivery::NotSent);
+    }
+
+    #[test]
     fn invalid_params_fail_before_any_attempt() {
         let config = Config::default();
-        let error = Call::new(
-            &config,
-            &CreateTokenParams::new(),
-            RetryPolicy::default(),
-            SystemTime::UNIX_EPOCH,
-            None,
-        )
-        .unwrap_err();
+        let params = CreateTokenParams::new();
+        let error = Call::new(&config, &params, NOW).unwrap_err();
         assert_eq!(error.attempts(), 0);
         assert!(matches!(error, Error::InvalidRequest { .. }));
     }

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod attempt_span;
 pub mod auth;
 pub mod call;
 pub mod clock;
@@ -56,8 +57,8 @@ mod url;
 
 pub use auth::{AuthError, AuthErrorKind, AuthRules};
 pub use config::{
-    Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ENV_API_URL,
-    ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,
+    Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CALL_TIMEOUT,
+    ENV_API_URL, ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,
 };
 pub use error::{
     ApiError, ClerkErrorDetail, ConfigError, DecodeError, Delivery, Error, RequestError,

@@ -269,7 +269,10 @@ fn setters_override_the_config_whatever_the_order() {
             .expose_secret(),
         "ak_config"
     );
-    assert_eq!(client.call_timeout(), crate::DEFAULT_CALL_TIMEOUT);
+    assert_eq!(
+        client.config().call_timeout(),
+        clerk_m2m_types::DEFAULT_CALL_TIMEOUT
+    );
 }
 
 #[test]

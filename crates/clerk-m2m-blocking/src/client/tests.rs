@@ -279,8 +279,11 @@ fn setters_override_the_config_whatever_the_order() {
             .expose_secret(),
         "ak_config"
     );
-    assert_eq!(client.call_timeout(), crate::DEFAULT_CALL_TIMEOUT);
-    assert_eq!(client.retry_policy(), &RetryPolicy::default());
+    assert_eq!(
+        client.config().call_timeout(),
+        clerk_m2m_types::DEFAULT_CALL_TIMEOUT
+    );
+    assert_eq!(client.config().retry_policy(), &RetryPolicy::default());
 }
 
 #[test]

@@ -52,6 +52,25 @@ impl JwtKeySettings {
         self
     }
 
+    /// Each value set here, else `other`'s.
+    pub fn or(self, other: Self) -> Self {
+        Self {
+            pem: self.pem.or(other.pem),
+            keys: self.keys.or(other.keys),
+            options: self.options.or(other.options),
+            max_age: self.max_age.or(other.max_age),
+            cooldown: self.cooldown.or(other.cooldown),
+        }
+    }
+
+    /// The PEM unless one is already set (for environment defaults).
+    pub fn pem_if_unset(mut self, pem: impl Into<String>) -> Self {
+        if self.pem.is_none() {
+            self.pem = Some(pem.into());
+        }
+        self
+    }
+
     /// Keys already parsed; used before a PEM or the JWKS.
     pub fn keys(mut self, keys: KeySet) -> Self {
         self.keys = Some(keys);
