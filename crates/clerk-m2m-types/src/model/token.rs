@@ -102,6 +102,12 @@ impl M2mToken {
         super::millis_to_system_time(self.created_at)
     }
 
+    /// The token value to send as `Authorization: Bearer …`: present only on
+    /// the answer to a create. Keep it out of logs.
+    pub fn token_value(&self) -> Option<&str> {
+        self.token.as_ref().map(SecretString::expose_secret)
+    }
+
     /// Whether this machine token lists `machine_id` among the machines it may call.
     pub fn has_scope(&self, machine_id: &str) -> bool {
         self.scopes.iter().any(|scope| scope == machine_id)
