@@ -35,7 +35,7 @@ pub fn token_list(
     }
 }
 
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
+pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value)
         .map(|text| text + "\n")
         .map_err(|error| Failure::new(Exit::Failure, format!("could not write JSON: {error}")))
