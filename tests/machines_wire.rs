@@ -7,8 +7,8 @@ mod support;
 
 use clerk_m2m::types::{MachineRequestError, Operation, RequestError, RetryPolicy, USER_AGENT};
 use clerk_m2m::{
-    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, Error, GetMachineParams,
-    GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
+    AddMachineScopeParams, Config, CreateMachineParams, DeleteMachineParams, Error,
+    GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
     RotateMachineSecretKeyParams, UpdateMachineParams,
 };
 use std::time::Duration;
@@ -143,6 +143,21 @@ fn update_params() -> UpdateMachineParams {
         .default_token_ttl(600)
 }
 
+/// Both keys, as an app that also mints tokens has them: machine calls use the instance key.
+fn config(server: &ScriptedServer) -> Config {
+    Config::builder()
+        .base_url(server.url())
+        .secret_key(INSTANCE_KEY)
+        .machine_secret_key(MACHINE_KEY)
+        .build()
+        .expect("config")
+}
+
+/// The default policy, with 10 ms backoff to keep the tests quick.
+fn quick_retries() -> RetryPolicy {
+    RetryPolicy::default().base_delay(Duration::from_millis(10))
+}
+
 fn assert_not_found(error: &Error, operation: Operation) {
     let Error::Api {
         operation: failed,
@@ -176,10 +191,8 @@ mod async_client {
 
     fn client(server: &ScriptedServer) -> Client {
         Client::builder()
-            .base_url(server.url())
-            .secret_key(INSTANCE_KEY)
-            .machine_secret_key(MACHINE_KEY)
-            .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(10)))
+            .config(config(server))
+            .retry_policy(quick_retries())
             .build()
             .expect("client")
     }
@@ -326,10 +339,8 @@ mod blocking_client {
 
     fn client(server: &ScriptedServer) -> Client {
         Client::builder()
-            .base_url(server.url())
-            .secret_key(INSTANCE_KEY)
-            .machine_secret_key(MACHINE_KEY)
-            .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(10)))
+            .config(config(server))
+            .retry_policy(quick_retries())
             .build()
             .expect("client")
     }

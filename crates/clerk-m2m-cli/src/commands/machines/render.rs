@@ -6,7 +6,7 @@
 use crate::args::OutputFormat;
 use crate::datetime::format_utc_millis;
 use crate::exit::{one_line, Failure};
-use crate::output::json;
+use crate::output::{columns, json, page_footer};
 use clerk_m2m_types::{
     DeletedMachine, DeletedMachineScope, Machine, MachineList, MachineScope, MachineSecretKey,
 };
@@ -162,38 +162,13 @@ fn list_table(list: &MachineList, offset: u64) -> String {
             ]
         })
         .collect();
-    let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    if !rows.is_empty() {
-        for row in std::iter::once(&header).chain(&rows) {
-            let line: Vec<String> = row
-                .iter()
-                .zip(widths)
-                .map(|(cell, width)| format!("{cell:<width$}"))
-                .collect();
-            out.push_str(line.join("  ").trim_end());
-            out.push('\n');
-        }
-    }
-    let shown = list.machines.len() as u64;
-    let total = list.total_count;
-    let noun = if total == 1 { "machine" } else { "machines" };
-    if shown == 0 {
-        out.push_str(&format!(
-            "no machines on this page ({total} {noun} match)\n"
-        ));
-    } else {
-        out.push_str(&format!(
-            "{}–{} of {total} {noun}\n",
-            offset.saturating_add(1),
-            offset.saturating_add(shown)
-        ));
-    }
+    let mut out = columns(&header, &rows);
+    out.push_str(&page_footer(
+        list.machines.len(),
+        list.total_count,
+        offset,
+        ("machine", "machines"),
+    ));
     out
 }
 
