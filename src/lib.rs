@@ -13,6 +13,12 @@
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{
+    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
+    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
+    MachineList, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
+    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
+};
+pub use clerk_m2m_types::{
     Config, CreateTokenParams, Error, ListTokensParams, M2mToken, M2mTokenList, RevokeTokenParams,
     SecretString, TokenFormat, VerifyTokenParams,
 };

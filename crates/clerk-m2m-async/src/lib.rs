@@ -1,6 +1,7 @@
 //! Async client for Clerk machine-to-machine (M2M) tokens.
 //!
-//! [`Client`] creates, lists, revokes and verifies M2M tokens with the same
+//! [`Client`] creates, lists, revokes and verifies M2M tokens, and manages
+//! the machines that create them ([`Client::machines`]), with the same
 //! bytes on the wire as Clerk's `@clerk/backend`. Requests are built and
 //! answers parsed by the sans-I/O core [`clerk_m2m_types`]; this crate sends
 //! them, bounds each call by a deadline and retries as the [`RetryPolicy`]
@@ -76,6 +77,7 @@ mod clock;
 mod jwt_settings;
 #[cfg(feature = "jwt")]
 mod local_verify;
+mod machines;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 #[cfg(feature = "test-util")]
@@ -89,6 +91,7 @@ pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
+pub use machines::Machines;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
@@ -98,6 +101,12 @@ pub use token_source::TokenSource;
 pub use transport::Transport;
 
 pub use clerk_m2m_types as types;
+pub use clerk_m2m_types::{
+    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
+    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
+    MachineList, MachineRequestError, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
+    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
+};
 pub use clerk_m2m_types::{
     ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
     Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,

@@ -1,6 +1,7 @@
 //! Blocking client for Clerk machine-to-machine (M2M) tokens.
 //!
-//! [`Client`] creates, lists, revokes and verifies M2M tokens with the same
+//! [`Client`] creates, lists, revokes and verifies M2M tokens, and manages
+//! the machines that create them ([`Client::machines`]), with the same
 //! bytes on the wire as Clerk's `@clerk/backend`. Requests are built and
 //! answers parsed by the sans-I/O core [`clerk_m2m_types`]; this crate sends
 //! them from the calling thread, keeps each call within a deadline and
@@ -81,6 +82,7 @@ mod client;
 mod jwt_settings;
 #[cfg(feature = "jwt")]
 mod local_verify;
+mod machines;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
@@ -94,6 +96,7 @@ pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
+pub use machines::Machines;
 pub use token_source::TokenSource;
 pub use transport::Transport;
 #[cfg(feature = "ureq")]
@@ -103,6 +106,12 @@ pub use ureq_transport::{
 };
 
 pub use clerk_m2m_types as types;
+pub use clerk_m2m_types::{
+    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
+    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
+    MachineList, MachineRequestError, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
+    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
+};
 pub use clerk_m2m_types::{
     ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
     Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,

@@ -12,7 +12,13 @@ use values::{
     parse_claims, parse_lifetime, parse_machine_id, parse_seconds, parse_secret, parse_token_source,
 };
 
+mod machines;
 mod values;
+
+pub use machines::{
+    MachineIdArg, MachinesArgs, MachinesCommand, MachinesCreateArgs, MachinesListArgs,
+    MachinesRotateArgs, MachinesScopeArgs, MachinesSecretKeyArgs, MachinesUpdateArgs,
+};
 
 /// The exit codes in one line, at the end of each subcommand's `--help`.
 pub const EXIT_CODES_SHORT: &str = "Exit codes: 0 success, 1 API error or verification failure, \
@@ -23,7 +29,8 @@ pub const AFTER_HELP: &str = "\
 Environment:
   CLERK_API_URL             base URL of the Backend API (default https://api.clerk.com)
   CLERK_MACHINE_SECRET_KEY  machine secret key ak_…: create; list, revoke and verify its own tokens
-  CLERK_SECRET_KEY          instance secret key sk_…: list, revoke and verify any token; JWKS
+  CLERK_SECRET_KEY          instance secret key sk_…: list, revoke and verify any token; JWKS;
+                            `machines` (create and manage machines)
   CLERK_JWT_KEY             PEM public key: verify JWT tokens locally, without a network call
 
 Exit codes:
@@ -94,8 +101,8 @@ pub struct GlobalArgs {
     )]
     secret_key: Option<SecretString>,
 
-    /// Output: a table for people, or JSON for scripts (the API's snake_case token object;
-    /// `{"data": […], "total_count": N}` for list)
+    /// Output: a table for people, or JSON for scripts (the API's snake_case objects;
+    /// `{"data": […], "total_count": N}` for lists)
     #[arg(
         short,
         long,
@@ -156,6 +163,9 @@ pub enum Command {
     /// Verify a token: an M2M JWT locally, anything else through the API
     #[command(after_help = EXIT_CODES_SHORT)]
     Verify(VerifyArgs),
+    /// Create, list, update and delete machines, read and rotate their secret keys, and manage
+    /// which machines each may call (needs the instance secret key, CLERK_SECRET_KEY)
+    Machines(MachinesArgs),
     /// Run the local emulator of the M2M Backend API in the foreground (Ctrl-C stops it)
     ///
     /// Prints the URL, the instance key and each machine's id and key (test keys only), then

@@ -113,6 +113,11 @@ fn from_api(action: Action, error: &ApiError) -> Failure {
 }
 
 fn api_hint(action: Action, error: &ApiError) -> Option<String> {
+    if let Action::Machine(operation) = action {
+        if let Some(hint) = crate::commands::machines::api_hint(operation, error) {
+            return Some(hint);
+        }
+    }
     let code = error.code().unwrap_or("");
     let hint = match error.status().as_u16() {
         401 if action == Action::Create => {
@@ -156,9 +161,17 @@ fn from_transport(action: Action, error: &TransportError, base_url: &str) -> Fai
     if let Some(cause) = std::error::Error::source(error) {
         message.push_str(&format!(": {}", one_line(&cause.to_string(), 200)));
     }
+    let machine_hint = match action {
+        Action::Machine(operation) => {
+            crate::commands::machines::maybe_sent_hint(operation, error.delivery())
+        }
+        _ => None,
+    };
     let hint = if action == Action::Create && error.delivery() == Delivery::MaybeSent {
         "the token may have been created: check `clerk-m2m list --subject mch_…` before retrying"
             .to_owned()
+    } else if let Some(hint) = machine_hint {
+        hint.to_owned()
     } else {
         format!(
             "check --api-url / CLERK_API_URL ({}) and that the server is reachable",

@@ -54,6 +54,8 @@ pub enum Action {
     Verify,
     /// Fetching the JWKS for `verify`.
     FetchJwks,
+    /// A `machines` subcommand, by the call it makes.
+    Machine(clerk_m2m_types::Operation),
 }
 
 impl Action {
@@ -65,6 +67,7 @@ impl Action {
             Self::Revoke => "could not revoke the token",
             Self::Verify => "the token did not verify",
             Self::FetchJwks => "could not fetch the JWKS to verify the JWT",
+            Self::Machine(operation) => crate::commands::machines::failed(operation),
         }
     }
 }

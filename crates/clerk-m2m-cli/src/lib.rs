@@ -11,6 +11,16 @@
 //! clerk-m2m revoke TOKEN_ID [--reason TEXT]
 //! clerk-m2m verify TOKEN|- [--jwt-key PEM]
 //! clerk-m2m emulator [--port P] [--host ADDR] [--config FILE] [--json] …
+//!
+//! clerk-m2m machines list [--query Q] [--order-by FIELD] [--limit N] [--offset N]
+//! clerk-m2m machines create --name NAME [--scope MACHINE_ID]… [--default-token-ttl SECONDS] [--secret-only]
+//! clerk-m2m machines get ID
+//! clerk-m2m machines update ID [--name NAME] [--default-token-ttl SECONDS]
+//! clerk-m2m machines delete ID
+//! clerk-m2m machines secret-key ID [--secret-only]
+//! clerk-m2m machines rotate-secret-key ID --previous-token-ttl SECONDS [--secret-only]
+//! clerk-m2m machines add-scope ID TO_MACHINE_ID
+//! clerk-m2m machines remove-scope ID TO_MACHINE_ID
 //! ```
 //!
 //! Global flags, accepted before or after the subcommand: `--api-url`
@@ -27,6 +37,11 @@
 //!
 //! `-o json` prints the API's snake_case token object (for `list`,
 //! `{"data": […], "total_count": N}`); the default is a table for people.
+//!
+//! `machines …` manages the instance's machines with the instance secret key
+//! (`CLERK_SECRET_KEY`; a machine key cannot). `-o json` prints the API's
+//! machine objects; `--secret-only` on `create`, `secret-key` and
+//! `rotate-secret-key` prints just the secret key, for scripts.
 //!
 //! # Exit codes
 //!

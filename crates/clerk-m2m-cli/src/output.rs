@@ -35,7 +35,7 @@ pub fn token_list(
     }
 }
 
-fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
+pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value)
         .map(|text| text + "\n")
         .map_err(|error| Failure::new(Exit::Failure, format!("could not write JSON: {error}")))
@@ -115,15 +115,28 @@ fn list_table(list: &M2mTokenList, offset: u64) -> String {
             ]
         })
         .collect();
+    let mut out = columns(&header, &rows);
+    out.push_str(&page_footer(
+        list.tokens.len(),
+        list.total_count,
+        offset,
+        ("token", "tokens"),
+    ));
+    out
+}
+
+/// Rows under a header, each column padded to its widest cell, two spaces
+/// apart; nothing at all when there are no rows.
+pub(crate) fn columns<const N: usize>(header: &[String; N], rows: &[[String; N]]) -> String {
     let mut widths = header.clone().map(|cell| cell.chars().count());
-    for row in &rows {
+    for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
         }
     }
     let mut out = String::new();
     if !rows.is_empty() {
-        for row in std::iter::once(&header).chain(&rows) {
+        for row in std::iter::once(header).chain(rows) {
             let line: Vec<String> = row
                 .iter()
                 .zip(widths)
@@ -133,16 +146,17 @@ fn list_table(list: &M2mTokenList, offset: u64) -> String {
             out.push('\n');
         }
     }
-    out.push_str(&footer(list, offset));
     out
 }
 
-fn footer(list: &M2mTokenList, offset: u64) -> String {
-    let shown = list.tokens.len() as u64;
-    let total = list.total_count;
-    let noun = if total == 1 { "token" } else { "tokens" };
+/// The line under a page of `shown` items out of `total`, starting after
+/// `offset`; `noun` is (singular, plural).
+pub(crate) fn page_footer(shown: usize, total: u64, offset: u64, noun: (&str, &str)) -> String {
+    let shown = shown as u64;
+    let (singular, plural) = noun;
+    let noun = if total == 1 { singular } else { plural };
     if shown == 0 {
-        format!("no tokens on this page ({total} {noun} match)\n")
+        format!("no {plural} on this page ({total} {noun} match)\n")
     } else {
         format!(
             "{}–{} of {total} {noun}\n",

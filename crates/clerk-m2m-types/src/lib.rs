@@ -1,5 +1,5 @@
 //! The sans-I/O core of **clerk-m2m**, a Rust SDK for Clerk machine-to-machine
-//! (M2M) tokens.
+//! (M2M) tokens and the machines that create them (the Machines API).
 //!
 //! In scope: params with validation, the exact HTTP requests `@clerk/backend`
 //! sends (as `http::Request<Vec<u8>>`), parsing of responses
@@ -61,11 +61,20 @@ pub use config::{
     ENV_API_URL, ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,
 };
 pub use error::{
-    ApiError, ClerkErrorDetail, ConfigError, DecodeError, Delivery, Error, RequestError,
-    ResponseError, RetryAfter, TransportError, TransportErrorKind,
+    ApiError, ClerkErrorDetail, ConfigError, DecodeError, Delivery, Error, MachineRequestError,
+    RequestError, ResponseError, RetryAfter, TransportError, TransportErrorKind,
 };
-pub use model::{M2mToken, M2mTokenList, TokenFormat};
+pub use model::{
+    DeletedMachine, DeletedMachineScope, M2mToken, M2mTokenList, Machine, MachineList,
+    MachineScope, MachineSecretKey, ScopedMachine, TokenFormat,
+};
 pub use operation::{Endpoint, Operation};
+pub use params::{
+    is_machine_id, AddMachineScopeParams, CreateMachineParams, DeleteMachineParams,
+    GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
+    RotateMachineSecretKeyParams, UpdateMachineParams, MAX_DEFAULT_TOKEN_TTL,
+    MAX_MACHINE_NAME_CHARS, MAX_PREVIOUS_TOKEN_TTL, MAX_SCOPED_MACHINES,
+};
 pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyTokenParams};
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;

@@ -1,10 +1,11 @@
-//! The four calls, and the contract each one's params fulfil.
+//! The calls (four on M2M tokens, nine on machines), and the contract each
+//! one's params fulfil.
 
 use crate::error::{RequestError, ResponseError};
 use crate::Config;
 use std::fmt;
 
-/// One of the M2M token calls.
+/// One of the calls: on M2M tokens, or on machines (`/v1/machines…`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -16,6 +17,24 @@ pub enum Operation {
     RevokeToken,
     /// `POST /m2m_tokens/verify`.
     VerifyToken,
+    /// `GET /v1/machines`.
+    ListMachines,
+    /// `POST /v1/machines`: not idempotent (each call creates a machine and its secret key).
+    CreateMachine,
+    /// `GET /v1/machines/{id}`.
+    GetMachine,
+    /// `PATCH /v1/machines/{id}`.
+    UpdateMachine,
+    /// `DELETE /v1/machines/{id}`: a repeat after it landed answers 404.
+    DeleteMachine,
+    /// `GET /v1/machines/{id}/secret_key`.
+    GetMachineSecretKey,
+    /// `POST /v1/machines/{id}/secret_key/rotate`: not idempotent (each call mints a key).
+    RotateMachineSecretKey,
+    /// `POST /v1/machines/{id}/scopes`: a repeat after it landed answers 409.
+    AddMachineScope,
+    /// `DELETE /v1/machines/{id}/scopes/{other_id}`: a repeat after it landed answers 404.
+    RemoveMachineScope,
 }
 
 impl Operation {
@@ -26,21 +45,61 @@ impl Operation {
             Self::ListTokens => "list_tokens",
             Self::RevokeToken => "revoke_token",
             Self::VerifyToken => "verify_token",
+            Self::ListMachines => "list_machines",
+            Self::CreateMachine => "create_machine",
+            Self::GetMachine => "get_machine",
+            Self::UpdateMachine => "update_machine",
+            Self::DeleteMachine => "delete_machine",
+            Self::GetMachineSecretKey => "get_machine_secret_key",
+            Self::RotateMachineSecretKey => "rotate_machine_secret_key",
+            Self::AddMachineScope => "add_machine_scope",
+            Self::RemoveMachineScope => "remove_machine_scope",
         }
     }
 
-    /// The path template, without prefix, for logs and spans (never a real id).
+    /// The path template, for logs and spans (never a real id): token paths
+    /// without the configurable prefix, machine paths with their fixed `/v1`.
     pub fn path_template(self) -> &'static str {
         match self {
             Self::CreateToken | Self::ListTokens => "/m2m_tokens",
             Self::RevokeToken => "/m2m_tokens/{id}/revoke",
             Self::VerifyToken => "/m2m_tokens/verify",
+            Self::ListMachines | Self::CreateMachine => "/v1/machines",
+            Self::GetMachine | Self::UpdateMachine | Self::DeleteMachine => "/v1/machines/{id}",
+            Self::GetMachineSecretKey => "/v1/machines/{id}/secret_key",
+            Self::RotateMachineSecretKey => "/v1/machines/{id}/secret_key/rotate",
+            Self::AddMachineScope => "/v1/machines/{id}/scopes",
+            Self::RemoveMachineScope => "/v1/machines/{id}/scopes/{other_id}",
         }
     }
 
     /// Whether sending the same request twice has the effect of sending it once.
     pub fn is_idempotent(self) -> bool {
-        !matches!(self, Self::CreateToken)
+        !matches!(
+            self,
+            Self::CreateToken | Self::CreateMachine | Self::RotateMachineSecretKey
+        )
+    }
+
+    /// Whether a request that may have reached the server may be sent
+    /// again: when a repeat has the effect and the answer of the first.
+    ///
+    /// False for calls that mint a token or a secret key (create, rotate),
+    /// and for calls whose repeat answers differently once the first landed
+    /// (deleting a machine, adding or removing a scope: 404 or 409). Those
+    /// are retried only when they were certainly not processed (see
+    /// [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn is_safe_to_resend(self) -> bool {
+        matches!(
+            self,
+            Self::ListTokens
+                | Self::RevokeToken
+                | Self::VerifyToken
+                | Self::ListMachines
+                | Self::GetMachine
+                | Self::UpdateMachine
+                | Self::GetMachineSecretKey
+        )
     }
 }
 

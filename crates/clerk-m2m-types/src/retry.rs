@@ -40,10 +40,14 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 
 /// Retry rules shared by both clients.
 ///
-/// - list, verify and revoke (idempotent) retry connect failures, timeouts,
-///   lost connections, 429, 502, 503 and 504;
-/// - create retries only a 429 and transport failures where the request was
-///   certainly not sent: a token mint must never be duplicated;
+/// - calls safe to resend ([`Operation::is_safe_to_resend`]: token list,
+///   verify and revoke; machine list, get, update and get-secret-key) retry
+///   connect failures, timeouts, lost connections, 429, 502, 503 and 504;
+/// - every other call (token create; machine create, rotate-secret-key,
+///   delete, add-scope, remove-scope) retries only a 429 and transport
+///   failures where the request was certainly not sent: a token or secret
+///   key must never be minted twice, and a repeated delete or scope change
+///   that landed would answer 404 or 409;
 /// - at most [`max_attempts`](Self::max_attempts) attempts (default 3);
 /// - `Retry-After` is honoured; a wait longer than the remaining deadline
 ///   stops at once, returning the answer;
@@ -151,13 +155,13 @@ impl RetryPolicy {
 
     fn is_retryable(&self, operation: Operation, outcome: Outcome<'_>) -> bool {
         match outcome {
-            Outcome::Response { status, .. } if operation.is_idempotent() => {
+            Outcome::Response { status, .. } if operation.is_safe_to_resend() => {
                 is_retryable_status(status)
             }
             Outcome::Response { status, .. } => status == StatusCode::TOO_MANY_REQUESTS,
             Outcome::Transport(error) if error.delivery() == Delivery::NotSent => true,
             Outcome::Transport(error) => {
-                operation.is_idempotent()
+                operation.is_safe_to_resend()
                     && matches!(
                         error.kind(),
                         TransportErrorKind::Connect
@@ -329,5 +333,59 @@ mod tests {
             ),
             RetryDecision::Stop
         );
+    }
+
+    #[test]
+    fn machine_calls_retry_as_their_effects_allow() {
+        let maybe_sent = [Kind::Timeout, Kind::ConnectionLost, Kind::Other];
+        for operation in [
+            Operation::ListMachines,
+            Operation::GetMachine,
+            Operation::UpdateMachine,
+            Operation::GetMachineSecretKey,
+        ] {
+            for code in [429, 502, 503, 504] {
+                assert!(retries(operation, status(code)), "{operation} {code}");
+            }
+            for code in [400, 401, 403, 404, 409, 422, 500] {
+                assert!(!retries(operation, status(code)), "{operation} {code}");
+            }
+            for kind in [Kind::Timeout, Kind::ConnectionLost] {
+                let error = TransportError::new(kind);
+                assert!(
+                    retries(operation, Outcome::Transport(&error)),
+                    "{operation}"
+                );
+            }
+        }
+        for operation in [
+            Operation::CreateMachine,
+            Operation::RotateMachineSecretKey,
+            Operation::DeleteMachine,
+            Operation::AddMachineScope,
+            Operation::RemoveMachineScope,
+        ] {
+            assert!(retries(operation, status(429)), "{operation}");
+            for code in [400, 404, 409, 500, 502, 503, 504] {
+                assert!(!retries(operation, status(code)), "{operation} {code}");
+            }
+            for kind in maybe_sent {
+                let error = TransportError::new(kind);
+                assert!(
+                    !retries(operation, Outcome::Transport(&error)),
+                    "{operation} {kind:?}"
+                );
+            }
+            let refused = TransportError::new(Kind::Connect);
+            assert!(
+                retries(operation, Outcome::Transport(&refused)),
+                "{operation}"
+            );
+            let not_sent = TransportError::other("x").with_delivery(Delivery::NotSent);
+            assert!(
+                retries(operation, Outcome::Transport(&not_sent)),
+                "{operation}"
+            );
+        }
     }
 }

@@ -5,6 +5,7 @@ mod create;
 mod emulator;
 mod jwt;
 mod list;
+pub(crate) mod machines;
 mod revoke;
 mod verify;
 
@@ -20,6 +21,7 @@ pub(crate) fn execute(cli: Cli, stdin: &mut dyn Read) -> Result<String, Failure>
         Command::List(args) => list::list(args, global),
         Command::Revoke(args) => revoke::revoke(args, global),
         Command::Verify(args) => verify::verify(args, global, stdin),
+        Command::Machines(args) => machines::machines(args, global),
         Command::Emulator(args) => emulator::emulator(args, global.output),
     }
 }

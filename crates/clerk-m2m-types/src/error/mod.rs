@@ -7,6 +7,7 @@ mod api;
 mod call;
 mod config;
 mod decode;
+mod machine_request;
 mod request;
 mod snippet;
 mod transport;
@@ -15,6 +16,7 @@ pub use api::{ApiError, ClerkErrorDetail, RetryAfter};
 pub use call::Error;
 pub use config::ConfigError;
 pub use decode::DecodeError;
+pub use machine_request::MachineRequestError;
 pub use request::RequestError;
 pub use transport::{Delivery, TransportError, TransportErrorKind};
 

@@ -61,6 +61,9 @@ pub enum RequestError {
     /// An empty token for verification.
     #[error("token to verify is empty")]
     EmptyToken,
+    /// A Machines API call with a bad key or parameter.
+    #[error(transparent)]
+    Machine(#[from] super::MachineRequestError),
 }
 
 impl RequestError {

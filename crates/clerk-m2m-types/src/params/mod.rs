@@ -1,13 +1,20 @@
-//! Params for the four calls. Setters never fail; validation happens when
+//! Params for the four token calls and the nine machine calls. Setters never fail; validation happens when
 //! the request is built ([`Endpoint::build_request`](crate::Endpoint::build_request)).
 
 mod create;
 mod list;
+pub(crate) mod machines;
 mod revoke;
 mod verify;
 
 pub use create::CreateTokenParams;
 pub use list::ListTokensParams;
+pub use machines::{
+    is_machine_id, AddMachineScopeParams, CreateMachineParams, DeleteMachineParams,
+    GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
+    RotateMachineSecretKeyParams, UpdateMachineParams, MAX_DEFAULT_TOKEN_TTL,
+    MAX_MACHINE_NAME_CHARS, MAX_PREVIOUS_TOKEN_TTL, MAX_SCOPED_MACHINES,
+};
 pub use revoke::RevokeTokenParams;
 pub use verify::VerifyTokenParams;
 
