@@ -1,12 +1,12 @@
 //! Starting an emulator and controlling a running one.
 
-use crate::backend::Backend;
+use crate::app_state::{AppState, SharedState};
 use crate::clock::{millis_to_system, Clock};
 use crate::config::EmulatorConfig;
 use crate::faults::Fault;
 use crate::instance::{Instance, InstanceSpec, Machine, MachineConfig, DEFAULT_TOKEN_TTL};
 use crate::rate_limit::RateLimit;
-use crate::server::{self, App};
+use crate::server;
 use crate::signing::SigningKey;
 use crate::EmulatorError;
 use clerk_m2m_types::SecretString;
@@ -219,16 +219,18 @@ impl EmulatorBuilder {
             issuer: self.issuer.unwrap_or_else(|| url.clone()),
         })?;
         let clock = Clock::default();
-        if let Some(time) = self.start_time {
-            clock.set_time(time);
-        }
+        // Freezing first makes a frozen clock show exactly `start_time`
+        // (setting first would let a millisecond pass before the freeze).
         if self.frozen_clock {
             clock.freeze();
         }
-        let app = Arc::new(App::new(Backend::new(instance, clock), self.rate_limit));
+        if let Some(time) = self.start_time {
+            clock.set_time(time);
+        }
+        let state = Arc::new(AppState::new(instance, clock, self.rate_limit));
         let (shutdown, shutdown_rx) = watch::channel(());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-        let server_app = Arc::clone(&app);
+        let server_state = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name("clerk-m2m-emulator".into())
             .spawn(move || {
@@ -248,7 +250,7 @@ impl EmulatorBuilder {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
                             let _ = ready_tx.send(Ok(()));
-                            server::serve(listener, server_app, shutdown_rx).await;
+                            server::serve(listener, server_state, shutdown_rx).await;
                         }
                         Err(error) => {
                             let _ = ready_tx.send(Err(error));
@@ -272,7 +274,7 @@ impl EmulatorBuilder {
             }
         }
         Ok(EmulatorHandle {
-            app,
+            state,
             addr,
             url,
             shutdown: Some(shutdown),
@@ -287,7 +289,7 @@ impl EmulatorBuilder {
 /// Control methods (`advance`, `inject_fault`, …) act immediately and may be
 /// called from any thread; the handle is `Send + Sync`.
 pub struct EmulatorHandle {
-    app: Arc<App>,
+    state: SharedState,
     addr: SocketAddr,
     url: String,
     shutdown: Option<watch::Sender<()>>,
@@ -317,18 +319,18 @@ impl EmulatorHandle {
 
     /// The instance id (`ins_…`), also the JWTs' `kid`.
     pub fn instance_id(&self) -> &str {
-        &self.app.backend.instance.id
+        &self.state.instance.id
     }
 
     /// The instance secret key (`sk_test_…`): list, revoke and verify any
     /// token, fetch the JWKS. It cannot create tokens.
     pub fn secret_key(&self) -> &SecretString {
-        &self.app.backend.instance.secret_key
+        &self.state.instance.secret_key
     }
 
     /// The machines, in configuration order.
     pub fn machines(&self) -> &[Machine] {
-        &self.app.backend.instance.machines
+        &self.state.instance.machines
     }
 
     /// The machine with this configured name (e.g. `machine-a`).
@@ -340,73 +342,73 @@ impl EmulatorHandle {
 
     /// The signing key's public half as SPKI PEM, for `CLERK_JWT_KEY`.
     pub fn public_key_pem(&self) -> String {
-        self.app.backend.instance.signing_key.public_key_pem()
+        self.state.instance.signing_key.public_key_pem()
     }
 
     /// The signing key (to reuse it for another emulator or save it).
     pub fn signing_key(&self) -> &SigningKey {
-        &self.app.backend.instance.signing_key
+        &self.state.instance.signing_key
     }
 
     /// The JWTs' `iss` claim.
     pub fn issuer(&self) -> &str {
-        &self.app.backend.instance.issuer
+        &self.state.instance.issuer
     }
 
     /// The emulated time.
     pub fn now(&self) -> SystemTime {
-        millis_to_system(self.app.backend.clock.now_ms())
+        millis_to_system(self.state.clock.now_ms())
     }
 
     /// Moves the emulated clock forward by `by` (expiry, rate-limit windows).
     pub fn advance(&self, by: Duration) {
-        self.app.backend.clock.advance(by);
+        self.state.clock.advance(by);
     }
 
     /// Sets the emulated clock; it keeps ticking from there unless frozen.
     pub fn set_time(&self, time: SystemTime) {
-        self.app.backend.clock.set_time(time);
+        self.state.clock.set_time(time);
     }
 
     /// Stops the emulated clock: only `advance`/`set_time` move it.
     pub fn freeze_time(&self) {
-        self.app.backend.clock.freeze();
+        self.state.clock.freeze();
     }
 
     /// Lets a frozen clock tick again from the time it shows.
     pub fn resume_time(&self) {
-        self.app.backend.clock.unfreeze();
+        self.state.clock.unfreeze();
     }
 
     /// Applies `fault` to the next `times` requests (after any faults
     /// already queued).
     pub fn inject_fault(&self, fault: Fault, times: usize) {
-        self.app.faults.push(fault, times);
+        self.state.faults.push(fault, times);
     }
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        self.app.faults.clear();
+        self.state.faults.clear();
     }
 
     /// How many upcoming requests still get a fault.
     pub fn pending_faults(&self) -> usize {
-        self.app.faults.pending()
+        self.state.faults.pending()
     }
 
     /// Sets or removes the rate limit (the count starts afresh).
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        self.app.set_rate_limit(limit);
+        self.state.throttle.set(limit);
     }
 
     /// How many HTTP requests have arrived (faulted and rate-limited ones too).
     pub fn requests_received(&self) -> u64 {
-        self.app.requests()
+        self.state.requests()
     }
 
     /// How many opaque tokens are stored (any subject, any state).
     pub fn stored_tokens(&self) -> usize {
-        self.app.backend.store().len()
+        self.state.tokens.lock().len()
     }
 
     /// Stops the server and waits for its thread (same as dropping the handle).

@@ -5,10 +5,9 @@
 //! request was read, and so that shutdown closes every connection at once.
 
 use crate::api_error::ApiFailure;
-use crate::backend::Backend;
-use crate::faults::{Fault, FaultQueue};
-use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::routes::{self, MAX_BODY};
+use crate::app_state::SharedState;
+use crate::faults::Fault;
+use crate::routes::{self, extract::MAX_BODY};
 use axum::body::{Body, Bytes};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -18,58 +17,19 @@ use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
 use tower::ServiceExt;
 
-/// Everything a running emulator shares between its handle and its server.
-pub(crate) struct App {
-    pub(crate) backend: Backend,
-    pub(crate) faults: FaultQueue,
-    rate_limit: Mutex<Option<RateLimiter>>,
-    requests: AtomicU64,
-}
-
-impl App {
-    pub(crate) fn new(backend: Backend, rate_limit: Option<RateLimit>) -> Self {
-        Self {
-            backend,
-            faults: FaultQueue::default(),
-            rate_limit: Mutex::new(rate_limit.map(RateLimiter::new)),
-            requests: AtomicU64::new(0),
-        }
-    }
-
-    pub(crate) fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        *self
-            .rate_limit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = limit.map(RateLimiter::new);
-    }
-
-    /// Counts a request against the rate limit; `Some(seconds)` if over it.
-    fn rate_limited(&self) -> Option<u64> {
-        let now = self.backend.clock.now_ms();
-        let mut limiter = self
-            .rate_limit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        limiter
-            .as_mut()
-            .and_then(|limiter| limiter.check(now).err())
-    }
-
-    pub(crate) fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-}
-
 /// Accepts connections until `shutdown` changes or its sender is dropped.
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<()>) {
-    let router = routes::router(Arc::clone(&app));
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: SharedState,
+    mut shutdown: watch::Receiver<()>,
+) {
+    let router = routes::router(Arc::clone(&state));
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,
@@ -79,7 +39,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
             Ok((stream, _)) => {
                 tokio::spawn(connection(
                     stream,
-                    Arc::clone(&app),
+                    Arc::clone(&state),
                     router.clone(),
                     shutdown.clone(),
                 ));
@@ -92,7 +52,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
 
 async fn connection(
     stream: TcpStream,
-    app: Arc<App>,
+    state: SharedState,
     router: Router,
     mut shutdown: watch::Receiver<()>,
 ) {
@@ -101,10 +61,10 @@ async fn connection(
     let service = {
         let kill = Arc::clone(&kill);
         hyper::service::service_fn(move |request| {
-            let app = Arc::clone(&app);
+            let state = Arc::clone(&state);
             let router = router.clone();
             let kill = Arc::clone(&kill);
-            async move { Ok::<_, Infallible>(dispatch(app, router, kill, request).await) }
+            async move { Ok::<_, Infallible>(dispatch(state, router, kill, request).await) }
         })
     };
     let connection = hyper::server::conn::http1::Builder::new()
@@ -142,13 +102,13 @@ fn fault_response(status: StatusCode, retry_after: Option<Duration>) -> Response
 
 /// One request: faults and the rate limit first, then the routes.
 async fn dispatch(
-    app: Arc<App>,
+    state: SharedState,
     router: Router,
     kill: Arc<Notify>,
     request: Request<Incoming>,
 ) -> Response {
-    app.requests.fetch_add(1, Ordering::Relaxed);
-    let fault = app.faults.take();
+    state.count_request();
+    let fault = state.faults.take();
     match &fault {
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
         Some(Fault::Status {
@@ -160,7 +120,7 @@ async fn dispatch(
         }
         _ => {}
     }
-    if let Some(retry_after) = app.rate_limited() {
+    if let Some(retry_after) = state.throttle.check(state.clock.now_ms()) {
         read_all(request.into_body()).await;
         return ApiFailure::rate_limited(retry_after).into_response();
     }
