@@ -17,6 +17,22 @@ pub(crate) enum Caller {
     Machine(Machine),
 }
 
+impl Caller {
+    /// How the journal names the caller: the machine id, or `instance`.
+    /// Never a key.
+    pub(crate) fn label(&self) -> &str {
+        match self {
+            Self::Instance => "instance",
+            Self::Machine(machine) => machine.id(),
+        }
+    }
+}
+
+/// The result of [`authenticate`] for a request, computed once by the
+/// request pipeline and kept in the request's extensions for the handler.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated(pub(crate) Result<Caller, ApiFailure>);
+
 /// Reads `Authorization: Bearer <key>` and says who is calling.
 pub(crate) fn authenticate(instance: &Instance, headers: &HeaderMap) -> Result<Caller, ApiFailure> {
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
@@ -93,6 +109,11 @@ mod tests {
         assert_eq!(
             authenticate(&instance, &HeaderMap::new()).map_err(|failure| failure.status.as_u16()),
             Err(401)
+        );
+        assert_eq!(Caller::Instance.label(), "instance");
+        assert_eq!(
+            Caller::Machine(instance.machines[0].clone()).label(),
+            instance.machines[0].id()
         );
     }
 }

@@ -1,17 +1,21 @@
 //! Starting an emulator and controlling a running one.
 
-use crate::app_state::{AppState, SharedState};
+use crate::app_state::{AppState, Settings, SharedState, DEFAULT_READ_TIMEOUT};
 use crate::clock::{millis_to_system, Clock};
 use crate::config::EmulatorConfig;
-use crate::faults::Fault;
+use crate::control::MintToken;
+use crate::faults::{Fault, RouteFilter};
 use crate::instance::{Instance, InstanceSpec, Machine, MachineConfig, DEFAULT_TOKEN_TTL};
+use crate::journal::JournalEntry;
 use crate::rate_limit::RateLimit;
 use crate::server;
 use crate::signing::SigningKey;
+use crate::state_file::EmulatorState;
+use crate::token_store::Tokens;
 use crate::EmulatorError;
-use clerk_m2m_types::SecretString;
+use clerk_m2m_types::{M2mToken, SecretString};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
@@ -60,6 +64,8 @@ pub struct EmulatorBuilder {
     rate_limit: Option<RateLimit>,
     start_time: Option<SystemTime>,
     frozen_clock: bool,
+    read_timeout: Duration,
+    state_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -77,6 +83,8 @@ impl Default for EmulatorBuilder {
             rate_limit: None,
             start_time: None,
             frozen_clock: false,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            state_file: None,
         }
     }
 }
@@ -160,6 +168,24 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client may take to send a request's head, and then its
+    /// body (default 30 s each). A late head closes the connection; a late
+    /// body gets 408 `request_timeout` and closes it.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Keeps the instance in a state file: if `path` exists at start, its
+    /// instance id and secret key, machines, signing key and opaque tokens
+    /// are loaded (they win over the builder's and the config's);
+    /// [`EmulatorHandle::save_state`] and
+    /// [`EmulatorHandle::shutdown_and_save`] write them back.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Applies a config file's settings (those it sets) on top of this builder.
     pub fn config(mut self, config: EmulatorConfig) -> Self {
         let parts = config.into_parts();
@@ -196,10 +222,34 @@ impl EmulatorBuilder {
     /// code and from inside any async runtime (it blocks only briefly, for
     /// key generation and the bind).
     pub fn start(self) -> Result<EmulatorHandle, EmulatorError> {
-        let signing_key = match (self.signing_key, &self.signing_key_pem_file) {
-            (Some(key), _) => key,
-            (None, Some(path)) => SigningKey::from_pem_file(path)?,
-            (None, None) => SigningKey::generate()?,
+        if self.read_timeout.is_zero() {
+            return Err(EmulatorError::config("the read timeout must be above zero"));
+        }
+        let saved = match &self.state_file {
+            Some(path) => EmulatorState::read_file(path)?,
+            None => None,
+        };
+        let (instance_id, secret_key, machines, signing_key) = match &saved {
+            Some(state) => {
+                let (id, key, machines) = state.identity();
+                if machines.is_empty() {
+                    return Err(EmulatorError::state("the state lists no machine"));
+                }
+                (Some(id), Some(key), machines, state.signing_key()?)
+            }
+            None => {
+                let signing_key = match (self.signing_key, &self.signing_key_pem_file) {
+                    (Some(key), _) => key,
+                    (None, Some(path)) => SigningKey::from_pem_file(path)?,
+                    (None, None) => SigningKey::generate()?,
+                };
+                (
+                    self.instance_id,
+                    self.secret_key,
+                    self.machines,
+                    signing_key,
+                )
+            }
         };
         let requested = SocketAddr::new(self.host, self.port);
         let bind_error = |source| EmulatorError::Bind {
@@ -211,23 +261,28 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let url = format!("http://{addr}");
         let instance = Instance::resolve(InstanceSpec {
-            id: self.instance_id,
-            secret_key: self.secret_key,
-            machines: self.machines,
+            id: instance_id,
+            secret_key,
+            machines,
             default_token_ttl: self.default_token_ttl,
             signing_key,
             issuer: self.issuer.unwrap_or_else(|| url.clone()),
+        })
+        .map_err(|error| match (&saved, error) {
+            (Some(_), EmulatorError::InvalidConfig { reason }) => EmulatorError::state(reason),
+            (_, error) => error,
         })?;
-        let clock = Clock::default();
-        // Freezing first makes a frozen clock show exactly `start_time`
-        // (setting first would let a millisecond pass before the freeze).
-        if self.frozen_clock {
-            clock.freeze();
-        }
-        if let Some(time) = self.start_time {
-            clock.set_time(time);
-        }
-        let state = Arc::new(AppState::new(instance, clock, self.rate_limit));
+        let tokens = match &saved {
+            Some(state) => state.tokens_for(&instance).map_err(EmulatorError::state)?,
+            None => Tokens::default(),
+        };
+        let clock = Clock::new(self.start_time, self.frozen_clock);
+        let settings = Settings {
+            rate_limit: self.rate_limit,
+            state_file: self.state_file,
+            read_timeout: self.read_timeout,
+        };
+        let state = Arc::new(AppState::new(instance, clock, tokens, settings));
         let (shutdown, shutdown_rx) = watch::channel(());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let server_state = Arc::clone(&state);
@@ -380,10 +435,31 @@ impl EmulatorHandle {
         self.state.clock.unfreeze();
     }
 
+    /// Whether the emulated clock is frozen.
+    pub fn is_time_frozen(&self) -> bool {
+        self.state.clock.is_frozen()
+    }
+
     /// Applies `fault` to the next `times` requests (after any faults
     /// already queued).
     pub fn inject_fault(&self, fault: Fault, times: usize) {
-        self.state.faults.push(fault, times);
+        self.state.faults.push(fault, None, times);
+    }
+
+    /// Applies `fault` to the next `times` requests matching `route`:
+    /// `METHOD /path`, a `{name}` segment matching any one segment, a
+    /// leading `/v1` ignored (`"POST /m2m_tokens"` also faults
+    /// `POST /v1/m2m_tokens`; `"POST /m2m_tokens/{id}/revoke"` any revoke).
+    /// A request takes the first queued fault that matches it.
+    pub fn inject_fault_on(
+        &self,
+        route: &str,
+        fault: Fault,
+        times: usize,
+    ) -> Result<(), EmulatorError> {
+        let route = RouteFilter::parse(route).map_err(EmulatorError::config)?;
+        self.state.faults.push(fault, Some(route), times);
+        Ok(())
     }
 
     /// Drops every queued fault.
@@ -401,9 +477,68 @@ impl EmulatorHandle {
         self.state.throttle.set(limit);
     }
 
-    /// How many HTTP requests have arrived (faulted and rate-limited ones too).
+    /// The rate limit in force.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.state.throttle.limit()
+    }
+
+    /// How many API requests have arrived since start or the last
+    /// [`reset`](Self::reset) (faulted and rate-limited ones too; control
+    /// routes are not counted).
     pub fn requests_received(&self) -> u64 {
         self.state.requests()
+    }
+
+    /// The request journal: every API request answered since start or the
+    /// last clear, oldest first (see [`JournalEntry`]).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.journal.since(0)
+    }
+
+    /// The journal entries with `seq` greater than `seq`.
+    pub fn journal_since(&self, seq: u64) -> Vec<JournalEntry> {
+        self.state.journal.since(seq)
+    }
+
+    /// Empties the journal (`seq` keeps counting).
+    pub fn clear_journal(&self) {
+        self.state.journal.clear();
+    }
+
+    /// Back to how the emulator started: no tokens, an empty journal, no
+    /// faults, the start's rate limit with a fresh window, the clock's
+    /// start offset, ticking. Machines and keys are unchanged.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// Mints a token for a machine without its key: the same rules and
+    /// answer as a create by that machine.
+    pub fn mint_token(&self, request: &MintToken) -> Result<M2mToken, EmulatorError> {
+        Ok(self.state.mint(request)?)
+    }
+
+    /// The instance and its opaque tokens, as a state document.
+    pub fn export_state(&self) -> Result<EmulatorState, EmulatorError> {
+        Ok(self.state.export_state()?)
+    }
+
+    /// Replaces every opaque token with the document's; returns how many.
+    /// The document must be this instance's (same ids, keys, machines and
+    /// signing key; refused with 409 `state_conflict` otherwise).
+    pub fn import_state(&self, state: &EmulatorState) -> Result<usize, EmulatorError> {
+        Ok(self.state.import_state(state)?)
+    }
+
+    /// The state file given to the builder, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.state.state_file.as_deref()
+    }
+
+    /// Writes the state file now and returns its path (refused with 409
+    /// `state_file_not_configured` without one).
+    pub fn save_state(&self) -> Result<PathBuf, EmulatorError> {
+        Ok(self.state.save_state()?)
     }
 
     /// How many opaque tokens are stored (any subject, any state).
@@ -411,9 +546,21 @@ impl EmulatorHandle {
         self.state.tokens.lock().len()
     }
 
-    /// Stops the server and waits for its thread (same as dropping the handle).
+    /// Stops the server and waits for its thread (same as dropping the
+    /// handle). The state file, if any, is not written: see
+    /// [`shutdown_and_save`](Self::shutdown_and_save).
     pub fn shutdown(mut self) {
         self.stop();
+    }
+
+    /// Stops the server (no request changes anything after this), then
+    /// writes the state file if one was given.
+    pub fn shutdown_and_save(mut self) -> Result<(), EmulatorError> {
+        self.stop();
+        if self.state.state_file.is_some() {
+            self.state.save_state()?;
+        }
+        Ok(())
     }
 
     fn stop(&mut self) {

@@ -67,7 +67,9 @@ impl AppState {
                             && record
                                 .token
                                 .expiration
-                                .is_none_or(|expiration| expiration.saturating_sub(now) >= min_ms)
+                                // Strictly more than the minimum left: a token
+                                // expiring right now is never handed out again.
+                                .is_none_or(|expiration| expiration.saturating_sub(now) > min_ms)
                     });
                     if let Some(record) = reusable {
                         let mut token = record.snapshot(now);
@@ -307,7 +309,7 @@ mod tests {
         let clock = Clock::default();
         clock.set_time(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
         clock.freeze();
-        AppState::new(instance, clock, None)
+        AppState::new(instance, clock, Default::default(), Default::default())
     }
 
     fn machine(backend: &AppState, index: usize) -> Machine {
@@ -415,6 +417,29 @@ mod tests {
             )
             .unwrap();
         assert_eq!(never.expiration, None);
+    }
+
+    #[test]
+    fn reuse_needs_more_than_the_minimum_left_and_never_an_expired_token() {
+        let backend = backend();
+        let a = machine(&backend, 0);
+        let reuse = |min| opaque(Expiry::Seconds(100), None, Some(min));
+        let first = backend.create(&a, reuse(0)).unwrap();
+        // At the exact millisecond of its expiration the token is expired:
+        // min 0 must mint a new one, not return it with "expired": true.
+        backend.clock.advance(Duration::from_secs(100));
+        let at_expiry = backend.create(&a, reuse(0)).unwrap();
+        assert_ne!(at_expiry.id, first.id);
+        assert!(!at_expiry.expired);
+        // Exactly 30 s left with a minimum of 30: not enough.
+        backend.clock.advance(Duration::from_secs(70));
+        let exactly = backend.create(&a, reuse(30)).unwrap();
+        assert_ne!(exactly.id, at_expiry.id);
+        // One millisecond more than the minimum: reused.
+        backend.clock.advance(Duration::from_millis(69_999));
+        let reused = backend.create(&a, reuse(30)).unwrap();
+        assert_eq!(reused.id, exactly.id);
+        assert!(!reused.expired);
     }
 
     #[test]

@@ -77,13 +77,27 @@ impl RateLimiter {
 #[derive(Debug)]
 pub(crate) struct Throttle {
     limiter: Mutex<Option<RateLimiter>>,
+    /// The limit the emulator started with, for [`reset`](Self::reset).
+    initial: Option<RateLimit>,
 }
 
 impl Throttle {
     pub(crate) fn new(limit: Option<RateLimit>) -> Self {
         Self {
             limiter: Mutex::new(limit.map(RateLimiter::new)),
+            initial: limit,
         }
+    }
+
+    /// The limit in force.
+    pub(crate) fn limit(&self) -> Option<RateLimit> {
+        let limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        limiter.as_ref().map(|limiter| limiter.limit)
+    }
+
+    /// Back to the limit it started with, counting afresh.
+    pub(crate) fn reset(&self) {
+        self.set(self.initial);
     }
 
     /// Sets or removes the limit; the count starts afresh.
@@ -123,7 +137,12 @@ mod tests {
         throttle.set(Some(RateLimit::new(1, Duration::from_secs(10))));
         assert_eq!(throttle.check(0), None);
         assert_eq!(throttle.check(1_000), Some(9));
-        throttle.set(None);
+        assert_eq!(
+            throttle.limit(),
+            Some(RateLimit::new(1, Duration::from_secs(10)))
+        );
+        throttle.reset();
+        assert_eq!(throttle.limit(), None);
         assert_eq!(throttle.check(2_000), None);
     }
 }

@@ -83,6 +83,11 @@ impl Tokens {
         self.records.get_mut(index)
     }
 
+    /// Every token, in creation order.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Record> {
+        self.records.iter()
+    }
+
     /// How many tokens are stored (all subjects, any state).
     pub(crate) fn len(&self) -> usize {
         self.records.len()
@@ -96,6 +101,17 @@ pub(crate) struct TokenStore {
 }
 
 impl TokenStore {
+    pub(crate) fn new(tokens: Tokens) -> Self {
+        Self {
+            tokens: Mutex::new(tokens),
+        }
+    }
+
+    /// Replaces every token at once (reset, state import).
+    pub(crate) fn replace(&self, tokens: Tokens) {
+        *self.lock() = tokens;
+    }
+
     pub(crate) fn lock(&self) -> MutexGuard<'_, Tokens> {
         self.tokens.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -132,6 +148,10 @@ mod tests {
             Some("mt_2".into())
         );
         assert!(tokens.by_id_mut("mt_9").is_none());
+        let store = TokenStore::new(tokens);
+        assert_eq!(store.lock().all().count(), 3);
+        store.replace(Tokens::default());
+        assert_eq!(store.lock().len(), 0);
     }
 
     #[test]

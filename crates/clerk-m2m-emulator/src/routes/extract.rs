@@ -4,9 +4,11 @@
 
 use crate::api_error::ApiFailure;
 use crate::app_state::SharedState;
-use crate::auth::{authenticate, Caller};
+use crate::auth::{authenticate, Authenticated, Caller};
 use crate::instance::Machine;
-use axum::body::Body;
+use crate::journal::CreatedTokenId;
+use crate::read_timeout::BodyReadTimeout;
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::response::{IntoResponse, Response};
 use http::header::{HeaderValue, CONTENT_TYPE};
@@ -17,6 +19,9 @@ use serde_json::{Map, Value};
 
 /// The largest request body read, in bytes.
 pub(crate) const MAX_BODY: usize = 1024 * 1024;
+
+/// The largest control request body (a state import can be large).
+pub(crate) const MAX_CONTROL_BODY: usize = 64 * 1024 * 1024;
 
 /// The `Clerk-API-Version` header.
 const API_VERSION_HEADER: &str = "clerk-api-version";
@@ -42,7 +47,9 @@ fn check_api_version(headers: &HeaderMap) -> Result<(), ApiFailure> {
     }
 }
 
-/// Any caller with a valid key, after the `Clerk-API-Version` check.
+/// Any caller with a valid key, after the `Clerk-API-Version` check. The
+/// key is resolved once per request: by the request pipeline when it
+/// already did (see `Authenticated`), else here.
 impl FromRequestParts<SharedState> for Caller {
     type Rejection = ApiFailure;
 
@@ -51,7 +58,10 @@ impl FromRequestParts<SharedState> for Caller {
         state: &SharedState,
     ) -> Result<Self, ApiFailure> {
         check_api_version(&parts.headers)?;
-        authenticate(&state.instance, &parts.headers)
+        match parts.extensions.get::<Authenticated>() {
+            Some(Authenticated(result)) => result.clone(),
+            None => authenticate(&state.instance, &parts.headers),
+        }
     }
 }
 
@@ -154,15 +164,45 @@ fn is_json(headers: &HeaderMap) -> bool {
         .unwrap_or(false)
 }
 
-fn is_length_limit(error: &axum::Error) -> bool {
+/// Whether an error of type `E` is somewhere in `error`'s source chain.
+fn caused_by<E: std::error::Error + 'static>(error: &axum::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(current) = source {
-        if current.is::<http_body_util::LengthLimitError>() {
+        if current.is::<E>() {
             return true;
         }
         source = current.source();
     }
     false
+}
+
+/// The whole body: 413 over `limit`, 408 past the read timeout (the
+/// connection then closes), 400 if it breaks off.
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, ApiFailure> {
+    axum::body::to_bytes(body, limit).await.map_err(|error| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(current) = source {
+            if let Some(timeout) = current.downcast_ref::<BodyReadTimeout>() {
+                return ApiFailure::request_timeout(timeout.0);
+            }
+            source = current.source();
+        }
+        if caused_by::<http_body_util::LengthLimitError>(&error) {
+            ApiFailure::body_too_large(limit)
+        } else {
+            ApiFailure::body_invalid("The request body could not be read.")
+        }
+    })
+}
+
+/// Any JSON value; `None` for an empty (or all-whitespace) body.
+fn parse_json(bytes: &[u8]) -> Result<Option<Value>, ApiFailure> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    serde_json::from_slice(bytes).map(Some).map_err(|error| {
+        ApiFailure::body_invalid(format!("The request body is not valid JSON: {error}."))
+    })
 }
 
 /// A JSON object body; `None` for an empty (or all-whitespace) body.
@@ -176,37 +216,44 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
 
     async fn from_request(request: Request, _state: &S) -> Result<Self, ApiFailure> {
         let (parts, body) = request.into_parts();
-        read_json_body(&parts.headers, body).await.map(Self)
+        let bytes = read_body(body, MAX_BODY).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(None));
+        }
+        if !is_json(&parts.headers) {
+            return Err(ApiFailure::unsupported_media_type());
+        }
+        parse_json(&bytes)?.map(into_object).transpose().map(Self)
     }
 }
 
-async fn read_json_body(
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<Option<Map<String, Value>>, ApiFailure> {
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|error| {
-            if is_length_limit(&error) {
-                ApiFailure::body_too_large(MAX_BODY)
-            } else {
-                ApiFailure::body_invalid("The request body could not be read.")
-            }
-        })?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+/// A control route's JSON body, whatever its `Content-Type` (so that a
+/// plain `curl -d '{…}'` works); `None` for an empty body. Up to
+/// [`MAX_CONTROL_BODY`].
+pub(crate) struct ControlBody(pub(crate) Option<Value>);
+
+impl ControlBody {
+    /// The body as an object (`None` if empty); 400 for another JSON value.
+    pub(crate) fn object(self) -> Result<Option<Map<String, Value>>, ApiFailure> {
+        self.0.map(into_object).transpose()
     }
-    if !is_json(headers) {
-        return Err(ApiFailure::unsupported_media_type());
+}
+
+impl<S: Send + Sync> FromRequest<S> for ControlBody {
+    type Rejection = ApiFailure;
+
+    async fn from_request(request: Request, _state: &S) -> Result<Self, ApiFailure> {
+        let bytes = read_body(request.into_body(), MAX_CONTROL_BODY).await?;
+        parse_json(&bytes).map(Self)
     }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
-        Ok(_) => Err(ApiFailure::body_invalid(
+}
+
+fn into_object(value: Value) -> Result<Map<String, Value>, ApiFailure> {
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiFailure::body_invalid(
             "The request body must be a JSON object.",
         )),
-        Err(error) => Err(ApiFailure::body_invalid(format!(
-            "The request body is not valid JSON: {error}."
-        ))),
     }
 }
 
@@ -214,6 +261,8 @@ async fn read_json_body(
 pub(crate) struct JsonReply<T> {
     status: StatusCode,
     value: T,
+    /// For the journal: the id of the token a create produced.
+    created_token: Option<CreatedTokenId>,
 }
 
 impl<T> JsonReply<T> {
@@ -222,6 +271,7 @@ impl<T> JsonReply<T> {
         Self {
             status: StatusCode::OK,
             value,
+            created_token: None,
         }
     }
 
@@ -230,6 +280,18 @@ impl<T> JsonReply<T> {
         Self {
             status: StatusCode::CREATED,
             value,
+            created_token: None,
+        }
+    }
+}
+
+impl JsonReply<clerk_m2m_types::M2mToken> {
+    /// 201 with a token a create produced (the journal records its id).
+    pub(crate) fn created_token(token: clerk_m2m_types::M2mToken) -> Self {
+        let id = CreatedTokenId(token.id.clone());
+        Self {
+            created_token: Some(id),
+            ..Self::created(token)
         }
     }
 }
@@ -243,6 +305,9 @@ impl<T: Serialize> IntoResponse for JsonReply<T> {
                 response
                     .headers_mut()
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                if let Some(id) = self.created_token {
+                    response.extensions_mut().insert(id);
+                }
                 response
             }
             Err(error) => ApiFailure::internal(error.to_string()).into_response(),

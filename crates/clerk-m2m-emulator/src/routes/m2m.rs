@@ -41,7 +41,9 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<JsonReply<M2mToken>, ApiFailure> {
     let request = params::parse_create(body)?;
-    state.create(&machine, request).map(JsonReply::created)
+    state
+        .create(&machine, request)
+        .map(JsonReply::created_token)
 }
 
 async fn list(

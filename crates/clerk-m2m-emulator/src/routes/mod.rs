@@ -7,6 +7,7 @@
 //! `Result<JsonReply<T>, ApiFailure>`. A new feature adds a file with a
 //! `routes()` function and merges it in [`router`].
 
+mod control;
 pub(crate) mod extract;
 mod m2m;
 
@@ -17,10 +18,14 @@ use axum::routing::MethodRouter;
 use axum::Router;
 use http::Method;
 
-/// Every route of the emulated API.
+/// Where the control routes live: a prefix Clerk's API never uses.
+pub(crate) const CONTROL_PREFIX: &str = "/_emulator/";
+
+/// Every route: the emulated API and the control routes.
 pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .merge(m2m::routes())
+        .merge(control::routes())
         .fallback(route_not_found)
         .with_state(state)
 }
