@@ -256,28 +256,8 @@ pub(crate) fn parse_since(pairs: &[(String, String)]) -> Result<u64, ApiFailure>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::test_support::{code_and_param, object};
     use serde_json::json;
-
-    fn object(value: Value) -> Option<Map<String, Value>> {
-        match value {
-            Value::Object(map) => Some(map),
-            _ => None,
-        }
-    }
-
-    fn code_and_param(failure: &ApiFailure) -> (u16, String, String) {
-        (
-            failure.status.as_u16(),
-            failure.detail.code.clone(),
-            failure
-                .detail
-                .meta
-                .as_ref()
-                .and_then(|meta| meta["param_name"].as_str())
-                .unwrap_or("")
-                .to_owned(),
-        )
-    }
 
     #[test]
     fn clock_bodies() {
@@ -321,11 +301,7 @@ mod tests {
             (json!({"speed": 2}), "speed", "form_param_unknown"),
         ] {
             let failure = parse_clock(object(body.clone())).unwrap_err();
-            assert_eq!(
-                code_and_param(&failure),
-                (422, code.to_owned(), param.to_owned()),
-                "{body}"
-            );
+            assert_eq!(code_and_param(&failure), (422, code, param), "{body}");
         }
     }
 
@@ -404,11 +380,7 @@ mod tests {
             ),
         ] {
             let failure = parse_fault(object(body.clone())).unwrap_err();
-            assert_eq!(
-                code_and_param(&failure),
-                (422, code.to_owned(), param.to_owned()),
-                "{body}"
-            );
+            assert_eq!(code_and_param(&failure), (422, code, param), "{body}");
         }
     }
 

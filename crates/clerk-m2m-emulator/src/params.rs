@@ -274,19 +274,20 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, ApiFai
     })
 }
 
+/// Helpers for the body-parsing tests of this module and `control_params`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+pub(crate) mod test_support {
+    use crate::api_error::ApiFailure;
+    use serde_json::{Map, Value};
 
-    fn object(value: Value) -> Option<Map<String, Value>> {
+    pub(crate) fn object(value: Value) -> Option<Map<String, Value>> {
         match value {
             Value::Object(map) => Some(map),
             _ => None,
         }
     }
 
-    fn code_and_param(failure: &ApiFailure) -> (u16, &str, &str) {
+    pub(crate) fn code_and_param(failure: &ApiFailure) -> (u16, &str, &str) {
         (
             failure.status.as_u16(),
             failure.detail.code.as_str(),
@@ -298,6 +299,13 @@ mod tests {
                 .unwrap_or(""),
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{code_and_param, object};
+    use super::*;
+    use serde_json::json;
 
     #[test]
     fn create_absent_null_and_floats() {

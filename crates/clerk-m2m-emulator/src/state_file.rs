@@ -368,6 +368,137 @@ impl EmulatorState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::instance::{InstanceSpec, DEFAULT_TOKEN_TTL};
+    use crate::signing::tests::shared_key;
+
+    const SECRET_INSTANCE_KEY: &str = "sk_test_state_instance_do_not_print";
+    const SECRET_MACHINE_KEY: &str = "ak_test_state_machine_do_not_print";
+    const SECRET_VALUE: &str = "mt_statevaluedonotprint0000000000000000000000000000";
+
+    fn instance() -> Instance {
+        Instance::resolve(InstanceSpec {
+            id: Some("ins_state".into()),
+            secret_key: Some(SecretString::new(SECRET_INSTANCE_KEY)),
+            machines: vec![
+                MachineConfig::new("a")
+                    .secret_key(SECRET_MACHINE_KEY)
+                    .scope("b"),
+                MachineConfig::new("b"),
+            ],
+            default_token_ttl: DEFAULT_TOKEN_TTL,
+            signing_key: shared_key(),
+            issuer: "http://127.0.0.1".into(),
+        })
+        .unwrap()
+    }
+
+    fn state_with_one_token(instance: &Instance) -> EmulatorState {
+        let mut tokens = Tokens::default();
+        let a = &instance.machines[0];
+        let mut token = M2mToken::new("mt_0123456789abcdef0123456789abcdef", a.id(), 1_000);
+        token.scopes = a.scopes().to_vec();
+        token.claims = Some(serde_json::json!({"role": "reader"}));
+        token.revoked = true;
+        token.revocation_reason = Some("why".into());
+        token.expiration = Some(5_000);
+        tokens.insert(token, SECRET_VALUE.into());
+        EmulatorState::capture(instance, &tokens).unwrap()
+    }
+
+    #[test]
+    fn round_trip_keeps_everything_and_debug_shows_no_secret() {
+        let instance = instance();
+        let state = state_with_one_token(&instance);
+        let debug = format!("{state:?}");
+        for secret in [
+            SECRET_INSTANCE_KEY,
+            SECRET_MACHINE_KEY,
+            SECRET_VALUE,
+            "PRIVATE KEY",
+        ] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        assert!(
+            debug.contains("ins_state") && debug.contains("tokens: 1"),
+            "{debug}"
+        );
+        let json = state.to_json();
+        assert!(json.contains(SECRET_VALUE) && json.contains(SECRET_MACHINE_KEY));
+        let back = EmulatorState::from_json(&json).unwrap();
+        assert_eq!(back, state);
+        assert_eq!(
+            (back.instance_id(), back.machine_count(), back.token_count()),
+            ("ins_state", 2, 1)
+        );
+        assert_eq!(back.check_same_instance(&instance), Ok(()));
+        let tokens = back.tokens_for(&instance).unwrap();
+        let record = tokens.all().next().unwrap();
+        assert_eq!(record.value, SECRET_VALUE);
+        assert!(record.token.revoked);
+        assert_eq!(record.token.revocation_reason.as_deref(), Some("why"));
+        assert_eq!(
+            record.token.claims,
+            Some(serde_json::json!({"role": "reader"}))
+        );
+        let (id, key, machines) = back.identity();
+        assert_eq!(
+            (id.as_str(), key.expose_secret()),
+            ("ins_state", SECRET_INSTANCE_KEY)
+        );
+        assert_eq!(machines.len(), 2);
+    }
+
+    #[test]
+    fn another_instance_or_bad_tokens_are_named() {
+        let instance = instance();
+        let state = state_with_one_token(&instance);
+        let mut other = state.clone();
+        other.instance_id = "ins_other".into();
+        assert!(other
+            .check_same_instance(&instance)
+            .unwrap_err()
+            .contains("ins_other"));
+        let mut other_key = state.clone();
+        other_key.machines[0].secret_key = SecretString::new("ak_test_changed");
+        let why = other_key.check_same_instance(&instance).unwrap_err();
+        assert!(
+            why.contains("machines") && !why.contains("ak_test"),
+            "{why}"
+        );
+        let mut other_signing = state.clone();
+        other_signing.signing_key_pem =
+            SecretString::new(SigningKey::generate().unwrap().to_pkcs8_pem().unwrap());
+        assert!(other_signing
+            .check_same_instance(&instance)
+            .unwrap_err()
+            .contains("signing key"));
+        let broken = |edit: fn(&mut StateToken)| {
+            let mut state = state.clone();
+            edit(&mut state.tokens[0]);
+            state.tokens_for(&instance).err().unwrap()
+        };
+        assert!(broken(|token| token.id = "mt_short".into()).contains("tokens[0]: id"));
+        assert!(broken(
+            |token| token.token = SecretString::new("mt_0123456789abcdef0123456789abcdef")
+        )
+        .contains("opaque token value"));
+        assert!(
+            broken(|token| token.subject = "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk".into())
+                .contains("subject")
+        );
+        assert!(broken(|token| token.scopes = vec!["machine-b".into()]).contains("scope"));
+        assert!(broken(|token| token.claims = Some(Value::from(5))).contains("claims"));
+        let mut twice = state.clone();
+        twice.tokens.push(twice.tokens[0].clone());
+        assert!(twice
+            .tokens_for(&instance)
+            .err()
+            .unwrap()
+            .contains("tokens[1]"));
+        let mut future = state;
+        future.version = 2;
+        assert!(future.check_version().is_err());
+    }
 
     #[test]
     fn json_errors_never_echo_values() {
