@@ -6,6 +6,7 @@
 //! `[redacted]` before anything is stored.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
@@ -150,8 +151,12 @@ pub(crate) fn redact_target(path: &str, query: Option<&str>) -> String {
     out
 }
 
-/// Percent- and `+`-decoding, lossy (only to judge the shape).
-fn decode(text: &str) -> String {
+/// Percent- and `+`-decoding, lossy (only to judge the shape); borrows
+/// when there is nothing to decode (the usual case).
+fn decode(text: &str) -> Cow<'_, str> {
+    if !text.contains(['%', '+']) {
+        return Cow::Borrowed(text);
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut index = 0;
@@ -173,7 +178,7 @@ fn decode(text: &str) -> String {
         }
         index += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
