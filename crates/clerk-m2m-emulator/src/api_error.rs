@@ -245,6 +245,44 @@ impl ApiFailure {
         .header(http::header::RETRY_AFTER, value)
     }
 
+    /// The body did not arrive within the read timeout; the connection closes.
+    pub(crate) fn request_timeout(timeout: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "Request timeout",
+            format!(
+                "The request body did not arrive within {} seconds.",
+                timeout.as_secs_f64()
+            ),
+        )
+        .header(http::header::CONNECTION, HeaderValue::from_static("close"))
+    }
+
+    /// What replaces hyper's empty answer to a request it could not parse
+    /// (414, 431 or 400), or `None` for another status.
+    pub(crate) fn unparsable_request(status: StatusCode) -> Option<Self> {
+        let (code, message, long_message) = match status.as_u16() {
+            414 => (
+                "request_uri_too_long",
+                "Request URI too long",
+                "The request URI is longer than 65534 bytes.",
+            ),
+            431 => (
+                "request_header_fields_too_large",
+                "Request header fields too large",
+                "The request has too many header fields, or they are too large.",
+            ),
+            400 => (
+                "request_malformed",
+                "Malformed request",
+                "The request line or a header could not be parsed as HTTP/1.1.",
+            ),
+            _ => return None,
+        };
+        Some(Self::new(status, code, message, long_message))
+    }
+
     pub(crate) fn internal(long_message: impl Into<String>) -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,

@@ -40,9 +40,16 @@ pub struct EmulatorArgs {
 
     /// JSON config file: instance id and secret key, machines (name, id, secret_key,
     /// scopes, default_token_ttl_seconds), signing_key_pem_file, issuer,
-    /// default_token_ttl_seconds, rate_limit {requests, window_seconds}, host, port
-    #[arg(long, value_name = "FILE")]
+    /// default_token_ttl_seconds, rate_limit {requests, window_seconds}, host, port.
+    /// A value starting with `{` is the JSON itself
+    #[arg(long, value_name = "FILE", env = "CLERK_EMULATOR_CONFIG")]
     pub config: Option<PathBuf>,
+
+    /// State file: if it exists, the instance id and keys, machines, signing key and
+    /// opaque tokens are loaded from it (they win over --config); it is written back on
+    /// Ctrl-C / SIGTERM and on POST /_emulator/state/save
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 
     /// Print one JSON object as the first line of stdout instead of the human summary:
     /// {"url", "instance_id", "secret_key", "machines": [{"name", "id", "secret_key", "scopes"}]}
@@ -60,20 +67,55 @@ pub struct EmulatorArgs {
     pub default_token_ttl: Option<u64>,
 
     /// Answer 429 with Retry-After once this many requests arrived in the current window
-    /// [default: no limit]
-    #[arg(long, value_name = "REQUESTS")]
+    /// (at least 1) [default: no limit]
+    #[arg(long, value_name = "REQUESTS", value_parser = parse_rate_limit)]
     pub rate_limit: Option<u32>,
 
-    /// Length of the rate-limit window in seconds [default: 10]
-    #[arg(long, value_name = "SECONDS", requires = "rate_limit")]
+    /// Length of the rate-limit window in seconds (at least 1) [default: 10]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        requires = "rate_limit",
+        value_parser = parse_rate_limit_window
+    )]
     pub rate_limit_window: Option<u64>,
 }
 
-/// The builder these flags describe (config file first, then flags).
+fn parse_rate_limit(text: &str) -> Result<u32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(0) => Err("a rate limit of 0 requests would refuse every request; \
+                      use at least 1, or leave --rate-limit out for no limit"
+            .into()),
+        Ok(requests) => Ok(requests),
+        Err(_) => Err(format!("{text:?} is not a whole number of requests")),
+    }
+}
+
+fn parse_rate_limit_window(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(0) => Err("the rate-limit window must be at least 1 second".into()),
+        Ok(seconds) => Ok(seconds),
+        Err(_) => Err(format!("{text:?} is not a whole number of seconds")),
+    }
+}
+
+/// The builder these flags describe (config file first, then flags; a
+/// state file's instance wins over both).
 pub fn builder(args: &EmulatorArgs) -> Result<EmulatorBuilder, EmulatorError> {
     let mut builder = crate::Emulator::builder();
-    if let Some(path) = &args.config {
-        builder = builder.config(EmulatorConfig::from_file(path)?);
+    if let Some(config) = &args.config {
+        let inline = config
+            .to_str()
+            .map(str::trim_start)
+            .filter(|text| text.starts_with('{'));
+        let config = match inline {
+            Some(json) => EmulatorConfig::from_json(json)?,
+            None => EmulatorConfig::from_file(config)?,
+        };
+        builder = builder.config(config);
+    }
+    if let Some(path) = &args.state {
+        builder = builder.state_file(path.clone());
     }
     if let Some(host) = args.host {
         builder = builder.host(host);
@@ -166,33 +208,65 @@ pub fn summary_text(handle: &EmulatorHandle) -> String {
     out
 }
 
-/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM. Call it from a plain
-/// thread, not from inside an async runtime.
-pub fn wait_for_shutdown_signal() -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, caught from the moment this is
+/// created (so a signal sent right after the summary is printed is not lost).
+struct ShutdownSignal {
+    runtime: tokio::runtime::Runtime,
+    #[cfg(unix)]
+    signals: (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+}
+
+impl ShutdownSignal {
+    fn install() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        #[cfg(unix)]
+        let signals = {
+            use tokio::signal::unix::{signal, SignalKind};
+            let _guard = runtime.enter();
+            (
+                signal(SignalKind::interrupt())?,
+                signal(SignalKind::terminate())?,
+            )
+        };
+        Ok(Self {
+            runtime,
+            #[cfg(unix)]
+            signals,
+        })
+    }
+
+    fn wait(mut self) -> std::io::Result<()> {
         #[cfg(unix)]
         {
-            let mut terminate =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-            tokio::select! {
-                result = tokio::signal::ctrl_c() => result,
-                _ = terminate.recv() => Ok(()),
-            }
+            let (interrupt, terminate) = &mut self.signals;
+            self.runtime.block_on(async {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            });
+            Ok(())
         }
         #[cfg(not(unix))]
         {
-            tokio::signal::ctrl_c().await
+            self.runtime.block_on(tokio::signal::ctrl_c())
         }
-    })
+    }
+}
+
+/// Blocks until Ctrl-C (SIGINT) or, on Unix, SIGTERM. Call it from a plain
+/// thread, not from inside an async runtime.
+pub fn wait_for_shutdown_signal() -> std::io::Result<()> {
+    ShutdownSignal::install()?.wait()
 }
 
 /// Starts the emulator, prints the summary (JSON with `--json`) to stdout,
-/// serves until Ctrl-C or SIGTERM, then stops. Call it from `main` (not from
-/// inside an async runtime).
+/// serves until Ctrl-C or SIGTERM, then stops and writes the state file
+/// (with `--state`). Call it from `main` (not from inside an async runtime).
 pub fn run(args: EmulatorArgs) -> Result<(), EmulatorError> {
+    let signal = ShutdownSignal::install().map_err(EmulatorError::Runtime)?;
     let handle = start(&args)?;
     let summary = if args.json {
         format!("{}\n", summary_json(&handle))
@@ -204,9 +278,8 @@ pub fn run(args: EmulatorArgs) -> Result<(), EmulatorError> {
     let _ = stdout.write_all(summary.as_bytes());
     let _ = stdout.flush();
     drop(stdout);
-    wait_for_shutdown_signal().map_err(EmulatorError::Runtime)?;
-    handle.shutdown();
-    Ok(())
+    signal.wait().map_err(EmulatorError::Runtime)?;
+    handle.shutdown_and_save()
 }
 
 #[cfg(test)]
@@ -249,9 +322,41 @@ mod tests {
             "--default-token-ttl",
             "--rate-limit",
             "--rate-limit-window",
+            "--state",
+            "CLERK_EMULATOR_CONFIG",
         ] {
             assert!(help.contains(flag), "{flag} missing from --help");
         }
         assert!(Cli::try_parse_from(["emulator", "--rate-limit-window", "2"]).is_err());
+    }
+
+    #[test]
+    fn zero_rate_limits_are_refused_with_a_reason() {
+        for args in [
+            vec!["emulator", "--rate-limit", "0"],
+            vec!["emulator", "--rate-limit", "5", "--rate-limit-window", "0"],
+        ] {
+            let error = Cli::try_parse_from(&args).err().unwrap().to_string();
+            assert!(error.contains("at least 1"), "{args:?}: {error}");
+        }
+        assert!(Cli::try_parse_from(["emulator", "--rate-limit", "x"]).is_err());
+    }
+
+    #[test]
+    fn inline_json_config() {
+        let args = EmulatorArgs {
+            config: Some(PathBuf::from(
+                r#" {"instance_id": "ins_inline", "port": 0}"#,
+            )),
+            ..EmulatorArgs::default()
+        };
+        let debug = format!("{:?}", builder(&args).unwrap());
+        assert!(debug.contains("ins_inline"), "{debug}");
+        let bad = EmulatorArgs {
+            config: Some(PathBuf::from(r#"{"instance_idd": "x"}"#)),
+            ..EmulatorArgs::default()
+        };
+        let error = builder(&bad).err().unwrap().to_string();
+        assert!(error.contains("instance_idd"), "{error}");
     }
 }

@@ -8,7 +8,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct State {
     /// Added to the system clock, in milliseconds.
     offset_ms: i64,
@@ -20,6 +20,8 @@ struct State {
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     state: Mutex<State>,
+    /// The offset the clock started with, for [`reset`](Self::reset).
+    start_offset_ms: i64,
 }
 
 pub(crate) fn system_to_millis(time: SystemTime) -> i64 {
@@ -45,6 +47,20 @@ fn duration_millis(duration: Duration) -> i64 {
 }
 
 impl Clock {
+    /// A clock showing `start` (default: the system time), frozen there if `frozen`.
+    pub(crate) fn new(start: Option<SystemTime>, frozen: bool) -> Self {
+        let system = system_to_millis(SystemTime::now());
+        let now = start.map(system_to_millis).unwrap_or(system);
+        let offset_ms = now.saturating_sub(system);
+        Self {
+            state: Mutex::new(State {
+                offset_ms,
+                frozen_at_ms: frozen.then_some(now),
+            }),
+            start_offset_ms: offset_ms,
+        }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut state)
@@ -89,6 +105,22 @@ impl Clock {
         self.with(|state| state.frozen_at_ms = Some(now));
     }
 
+    /// Whether the clock is frozen.
+    pub(crate) fn is_frozen(&self) -> bool {
+        self.with(|state| state.frozen_at_ms.is_some())
+    }
+
+    /// Back to the offset it started with, ticking (not frozen).
+    pub(crate) fn reset(&self) {
+        let start = self.start_offset_ms;
+        self.with(|state| {
+            *state = State {
+                offset_ms: start,
+                frozen_at_ms: None,
+            }
+        });
+    }
+
     /// Lets a frozen clock tick again, from the time it shows.
     pub(crate) fn unfreeze(&self) {
         let system = system_to_millis(SystemTime::now());
@@ -117,6 +149,24 @@ mod tests {
         assert_eq!(clock.now_ms(), 5_000);
         clock.unfreeze();
         assert!(clock.now_ms() >= 5_000 && clock.now_ms() < 6_000);
+    }
+
+    #[test]
+    fn starts_exactly_at_the_start_time_and_resets_to_its_offset() {
+        let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let clock = Clock::new(Some(start), true);
+        assert_eq!(clock.now_ms(), 1_800_000_000_000);
+        assert!(clock.is_frozen());
+        clock.advance(Duration::from_secs(3600));
+        clock.reset();
+        assert!(!clock.is_frozen());
+        // Ticking again from (about) the start time, not from the advanced time.
+        let now = clock.now_ms();
+        assert!((1_800_000_000_000..1_800_000_000_000 + 3_600_000).contains(&now));
+        let system = Clock::new(None, false);
+        system.advance(Duration::from_secs(60));
+        system.reset();
+        assert!(system.now_ms() < system_to_millis(SystemTime::now()) + 60_000);
     }
 
     #[test]

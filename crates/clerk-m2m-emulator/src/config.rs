@@ -77,8 +77,21 @@ pub(crate) struct ConfigParts {
 impl EmulatorConfig {
     /// Parses JSON text.
     pub fn from_json(text: &str) -> Result<Self, EmulatorError> {
-        serde_json::from_str(text)
-            .map_err(|error| EmulatorError::config(format!("config file: {error}")))
+        let config: Self = serde_json::from_str(text).map_err(|error| {
+            EmulatorError::config(format!(
+                "config file: {}",
+                crate::state_file::describe_json_error(&error)
+            ))
+        })?;
+        if let Some(limit) = config.rate_limit {
+            if limit.requests == 0 || limit.window_seconds == 0 {
+                return Err(EmulatorError::config(
+                    "config file: rate_limit needs requests >= 1 and window_seconds >= 1 \
+                     (leave rate_limit out for no limit)",
+                ));
+            }
+        }
+        Ok(config)
     }
 
     /// Reads and parses a JSON file; a relative `signing_key_pem_file` is
@@ -148,6 +161,24 @@ mod tests {
             Some(RateLimit::new(1000, Duration::from_secs(10)))
         );
         assert!(!format!("{:?}", parts.secret_key).contains("local_instance_key"));
+    }
+
+    #[test]
+    fn zero_rate_limits_are_refused() {
+        for limit in [
+            r#"{"requests": 0, "window_seconds": 10}"#,
+            r#"{"requests": 5, "window_seconds": 0}"#,
+        ] {
+            let error =
+                EmulatorConfig::from_json(&format!(r#"{{"rate_limit": {limit}}}"#)).unwrap_err();
+            assert!(error.to_string().contains("requests >= 1"), "{error}");
+        }
+    }
+
+    #[test]
+    fn type_errors_do_not_echo_values() {
+        let error = EmulatorConfig::from_json(r#"{"port": "sk_test_do_not_print"}"#).unwrap_err();
+        assert!(!error.to_string().contains("do_not_print"), "{error}");
     }
 
     #[test]

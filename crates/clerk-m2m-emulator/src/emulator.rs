@@ -1,17 +1,21 @@
 //! Starting an emulator and controlling a running one.
 
-use crate::backend::Backend;
+use crate::app_state::{AppState, Settings, SharedState, DEFAULT_READ_TIMEOUT};
 use crate::clock::{millis_to_system, Clock};
 use crate::config::EmulatorConfig;
-use crate::faults::Fault;
+use crate::control::MintToken;
+use crate::faults::{Fault, RouteFilter};
 use crate::instance::{Instance, InstanceSpec, Machine, MachineConfig, DEFAULT_TOKEN_TTL};
+use crate::journal::JournalEntry;
 use crate::rate_limit::RateLimit;
-use crate::server::{self, App};
+use crate::server;
 use crate::signing::SigningKey;
+use crate::state_file::EmulatorState;
+use crate::token_store::Tokens;
 use crate::EmulatorError;
-use clerk_m2m_types::SecretString;
+use clerk_m2m_types::{M2mToken, SecretString};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
@@ -60,6 +64,8 @@ pub struct EmulatorBuilder {
     rate_limit: Option<RateLimit>,
     start_time: Option<SystemTime>,
     frozen_clock: bool,
+    read_timeout: Duration,
+    state_file: Option<PathBuf>,
 }
 
 impl Default for EmulatorBuilder {
@@ -77,6 +83,8 @@ impl Default for EmulatorBuilder {
             rate_limit: None,
             start_time: None,
             frozen_clock: false,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            state_file: None,
         }
     }
 }
@@ -160,6 +168,24 @@ impl EmulatorBuilder {
         self
     }
 
+    /// How long a client may take to send a request's head, and then its
+    /// body (default 30 s each). A late head closes the connection; a late
+    /// body gets 408 `request_timeout` and closes it.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Keeps the instance in a state file: if `path` exists at start, its
+    /// instance id and secret key, machines, signing key and opaque tokens
+    /// are loaded (they win over the builder's and the config's);
+    /// [`EmulatorHandle::save_state`] and
+    /// [`EmulatorHandle::shutdown_and_save`] write them back.
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
     /// Applies a config file's settings (those it sets) on top of this builder.
     pub fn config(mut self, config: EmulatorConfig) -> Self {
         let parts = config.into_parts();
@@ -196,10 +222,34 @@ impl EmulatorBuilder {
     /// code and from inside any async runtime (it blocks only briefly, for
     /// key generation and the bind).
     pub fn start(self) -> Result<EmulatorHandle, EmulatorError> {
-        let signing_key = match (self.signing_key, &self.signing_key_pem_file) {
-            (Some(key), _) => key,
-            (None, Some(path)) => SigningKey::from_pem_file(path)?,
-            (None, None) => SigningKey::generate()?,
+        if self.read_timeout.is_zero() {
+            return Err(EmulatorError::config("the read timeout must be above zero"));
+        }
+        let saved = match &self.state_file {
+            Some(path) => EmulatorState::read_file(path)?,
+            None => None,
+        };
+        let (instance_id, secret_key, machines, signing_key) = match &saved {
+            Some(state) => {
+                let (id, key, machines) = state.identity();
+                if machines.is_empty() {
+                    return Err(EmulatorError::state("the state lists no machine"));
+                }
+                (Some(id), Some(key), machines, state.signing_key()?)
+            }
+            None => {
+                let signing_key = match (self.signing_key, &self.signing_key_pem_file) {
+                    (Some(key), _) => key,
+                    (None, Some(path)) => SigningKey::from_pem_file(path)?,
+                    (None, None) => SigningKey::generate()?,
+                };
+                (
+                    self.instance_id,
+                    self.secret_key,
+                    self.machines,
+                    signing_key,
+                )
+            }
         };
         let requested = SocketAddr::new(self.host, self.port);
         let bind_error = |source| EmulatorError::Bind {
@@ -211,24 +261,31 @@ impl EmulatorBuilder {
         let addr = listener.local_addr().map_err(bind_error)?;
         let url = format!("http://{addr}");
         let instance = Instance::resolve(InstanceSpec {
-            id: self.instance_id,
-            secret_key: self.secret_key,
-            machines: self.machines,
+            id: instance_id,
+            secret_key,
+            machines,
             default_token_ttl: self.default_token_ttl,
             signing_key,
             issuer: self.issuer.unwrap_or_else(|| url.clone()),
+        })
+        .map_err(|error| match (&saved, error) {
+            (Some(_), EmulatorError::InvalidConfig { reason }) => EmulatorError::state(reason),
+            (_, error) => error,
         })?;
-        let clock = Clock::default();
-        if let Some(time) = self.start_time {
-            clock.set_time(time);
-        }
-        if self.frozen_clock {
-            clock.freeze();
-        }
-        let app = Arc::new(App::new(Backend::new(instance, clock), self.rate_limit));
+        let tokens = match &saved {
+            Some(state) => state.tokens_for(&instance).map_err(EmulatorError::state)?,
+            None => Tokens::default(),
+        };
+        let clock = Clock::new(self.start_time, self.frozen_clock);
+        let settings = Settings {
+            rate_limit: self.rate_limit,
+            state_file: self.state_file,
+            read_timeout: self.read_timeout,
+        };
+        let state = Arc::new(AppState::new(instance, clock, tokens, settings));
         let (shutdown, shutdown_rx) = watch::channel(());
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
-        let server_app = Arc::clone(&app);
+        let server_state = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name("clerk-m2m-emulator".into())
             .spawn(move || {
@@ -248,7 +305,7 @@ impl EmulatorBuilder {
                     match tokio::net::TcpListener::from_std(listener) {
                         Ok(listener) => {
                             let _ = ready_tx.send(Ok(()));
-                            server::serve(listener, server_app, shutdown_rx).await;
+                            server::serve(listener, server_state, shutdown_rx).await;
                         }
                         Err(error) => {
                             let _ = ready_tx.send(Err(error));
@@ -272,7 +329,7 @@ impl EmulatorBuilder {
             }
         }
         Ok(EmulatorHandle {
-            app,
+            state,
             addr,
             url,
             shutdown: Some(shutdown),
@@ -287,7 +344,7 @@ impl EmulatorBuilder {
 /// Control methods (`advance`, `inject_fault`, …) act immediately and may be
 /// called from any thread; the handle is `Send + Sync`.
 pub struct EmulatorHandle {
-    app: Arc<App>,
+    state: SharedState,
     addr: SocketAddr,
     url: String,
     shutdown: Option<watch::Sender<()>>,
@@ -317,18 +374,18 @@ impl EmulatorHandle {
 
     /// The instance id (`ins_…`), also the JWTs' `kid`.
     pub fn instance_id(&self) -> &str {
-        &self.app.backend.instance.id
+        &self.state.instance.id
     }
 
     /// The instance secret key (`sk_test_…`): list, revoke and verify any
     /// token, fetch the JWKS. It cannot create tokens.
     pub fn secret_key(&self) -> &SecretString {
-        &self.app.backend.instance.secret_key
+        &self.state.instance.secret_key
     }
 
     /// The machines, in configuration order.
     pub fn machines(&self) -> &[Machine] {
-        &self.app.backend.instance.machines
+        &self.state.instance.machines
     }
 
     /// The machine with this configured name (e.g. `machine-a`).
@@ -340,78 +397,170 @@ impl EmulatorHandle {
 
     /// The signing key's public half as SPKI PEM, for `CLERK_JWT_KEY`.
     pub fn public_key_pem(&self) -> String {
-        self.app.backend.instance.signing_key.public_key_pem()
+        self.state.instance.signing_key.public_key_pem()
     }
 
     /// The signing key (to reuse it for another emulator or save it).
     pub fn signing_key(&self) -> &SigningKey {
-        &self.app.backend.instance.signing_key
+        &self.state.instance.signing_key
     }
 
     /// The JWTs' `iss` claim.
     pub fn issuer(&self) -> &str {
-        &self.app.backend.instance.issuer
+        &self.state.instance.issuer
     }
 
     /// The emulated time.
     pub fn now(&self) -> SystemTime {
-        millis_to_system(self.app.backend.clock.now_ms())
+        millis_to_system(self.state.clock.now_ms())
     }
 
     /// Moves the emulated clock forward by `by` (expiry, rate-limit windows).
     pub fn advance(&self, by: Duration) {
-        self.app.backend.clock.advance(by);
+        self.state.clock.advance(by);
     }
 
     /// Sets the emulated clock; it keeps ticking from there unless frozen.
     pub fn set_time(&self, time: SystemTime) {
-        self.app.backend.clock.set_time(time);
+        self.state.clock.set_time(time);
     }
 
     /// Stops the emulated clock: only `advance`/`set_time` move it.
     pub fn freeze_time(&self) {
-        self.app.backend.clock.freeze();
+        self.state.clock.freeze();
     }
 
     /// Lets a frozen clock tick again from the time it shows.
     pub fn resume_time(&self) {
-        self.app.backend.clock.unfreeze();
+        self.state.clock.unfreeze();
+    }
+
+    /// Whether the emulated clock is frozen.
+    pub fn is_time_frozen(&self) -> bool {
+        self.state.clock.is_frozen()
     }
 
     /// Applies `fault` to the next `times` requests (after any faults
     /// already queued).
     pub fn inject_fault(&self, fault: Fault, times: usize) {
-        self.app.faults.push(fault, times);
+        self.state.faults.push(fault, None, times);
+    }
+
+    /// Applies `fault` to the next `times` requests matching `route`:
+    /// `METHOD /path`, a `{name}` segment matching any one segment, a
+    /// leading `/v1` ignored (`"POST /m2m_tokens"` also faults
+    /// `POST /v1/m2m_tokens`; `"POST /m2m_tokens/{id}/revoke"` any revoke).
+    /// A request takes the first queued fault that matches it.
+    pub fn inject_fault_on(
+        &self,
+        route: &str,
+        fault: Fault,
+        times: usize,
+    ) -> Result<(), EmulatorError> {
+        let route = RouteFilter::parse(route).map_err(EmulatorError::config)?;
+        self.state.faults.push(fault, Some(route), times);
+        Ok(())
     }
 
     /// Drops every queued fault.
     pub fn clear_faults(&self) {
-        self.app.faults.clear();
+        self.state.faults.clear();
     }
 
     /// How many upcoming requests still get a fault.
     pub fn pending_faults(&self) -> usize {
-        self.app.faults.pending()
+        self.state.faults.pending()
     }
 
     /// Sets or removes the rate limit (the count starts afresh).
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        self.app.set_rate_limit(limit);
+        self.state.throttle.set(limit);
     }
 
-    /// How many HTTP requests have arrived (faulted and rate-limited ones too).
+    /// The rate limit in force.
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.state.throttle.limit()
+    }
+
+    /// How many API requests have arrived since start or the last
+    /// [`reset`](Self::reset) (faulted and rate-limited ones too; control
+    /// routes are not counted).
     pub fn requests_received(&self) -> u64 {
-        self.app.requests()
+        self.state.requests()
+    }
+
+    /// The request journal: every API request answered since start or the
+    /// last clear, oldest first (see [`JournalEntry`]).
+    pub fn journal(&self) -> Vec<JournalEntry> {
+        self.state.journal.since(0)
+    }
+
+    /// The journal entries with `seq` greater than `seq`.
+    pub fn journal_since(&self, seq: u64) -> Vec<JournalEntry> {
+        self.state.journal.since(seq)
+    }
+
+    /// Empties the journal (`seq` keeps counting).
+    pub fn clear_journal(&self) {
+        self.state.journal.clear();
+    }
+
+    /// Back to how the emulator started: no tokens, an empty journal, no
+    /// faults, the start's rate limit with a fresh window, the clock's
+    /// start offset, ticking. Machines and keys are unchanged.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
+    /// Mints a token for a machine without its key: the same rules and
+    /// answer as a create by that machine.
+    pub fn mint_token(&self, request: &MintToken) -> Result<M2mToken, EmulatorError> {
+        Ok(self.state.mint(request)?)
+    }
+
+    /// The instance and its opaque tokens, as a state document.
+    pub fn export_state(&self) -> Result<EmulatorState, EmulatorError> {
+        Ok(self.state.export_state()?)
+    }
+
+    /// Replaces every opaque token with the document's; returns how many.
+    /// The document must be this instance's (same ids, keys, machines and
+    /// signing key; refused with 409 `state_conflict` otherwise).
+    pub fn import_state(&self, state: &EmulatorState) -> Result<usize, EmulatorError> {
+        Ok(self.state.import_state(state)?)
+    }
+
+    /// The state file given to the builder, if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.state.state_file.as_deref()
+    }
+
+    /// Writes the state file now and returns its path (refused with 409
+    /// `state_file_not_configured` without one).
+    pub fn save_state(&self) -> Result<PathBuf, EmulatorError> {
+        Ok(self.state.save_state()?)
     }
 
     /// How many opaque tokens are stored (any subject, any state).
     pub fn stored_tokens(&self) -> usize {
-        self.app.backend.store().len()
+        self.state.tokens.lock().len()
     }
 
-    /// Stops the server and waits for its thread (same as dropping the handle).
+    /// Stops the server and waits for its thread (same as dropping the
+    /// handle). The state file, if any, is not written: see
+    /// [`shutdown_and_save`](Self::shutdown_and_save).
     pub fn shutdown(mut self) {
         self.stop();
+    }
+
+    /// Stops the server (no request changes anything after this), then
+    /// writes the state file if one was given.
+    pub fn shutdown_and_save(mut self) -> Result<(), EmulatorError> {
+        self.stop();
+        if self.state.state_file.is_some() {
+            self.state.save_state()?;
+        }
+        Ok(())
     }
 
     fn stop(&mut self) {

@@ -1,12 +1,11 @@
-//! The emulated instance: its id and secret key, its machines and who calls.
+//! The emulated instance: its id and secret key, its signing key and its machines.
 
-use crate::api_error::ApiFailure;
 use crate::signing::SigningKey;
 use crate::{ids, EmulatorError};
 use clerk_m2m_types::SecretString;
-use http::HeaderMap;
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The default lifetime of a token created without `seconds_until_expiration`
@@ -77,8 +76,13 @@ impl MachineConfig {
 }
 
 /// A machine of a running emulator: what a client needs to act as it.
-#[derive(Clone, Debug)]
-pub struct Machine {
+///
+/// Cheap to clone (shared). `Debug` never shows the secret key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Machine(Arc<MachineData>);
+
+#[derive(Debug, PartialEq, Eq)]
+struct MachineData {
     name: String,
     id: String,
     secret_key: SecretString,
@@ -89,37 +93,33 @@ pub struct Machine {
 impl Machine {
     /// The local name given in the configuration (e.g. `machine-a`).
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The machine id, `mch_…`: a token's `subject`.
     pub fn id(&self) -> &str {
-        &self.id
+        &self.0.id
     }
 
     /// The machine secret key (`ak_…`) to create tokens and verify others'.
     pub fn secret_key(&self) -> &SecretString {
-        &self.secret_key
+        &self.0.secret_key
     }
 
     /// The ids of the machines this machine may call: its tokens' `scopes`.
     pub fn scopes(&self) -> &[String] {
-        &self.scopes
+        &self.0.scopes
+    }
+
+    /// Whether this machine may call the machine `machine_id` (it is in its scopes).
+    pub(crate) fn may_call(&self, machine_id: &str) -> bool {
+        self.0.scopes.iter().any(|scope| scope == machine_id)
     }
 
     /// The lifetime of its tokens created without `seconds_until_expiration`.
     pub fn default_token_ttl(&self) -> Duration {
-        self.default_token_ttl
+        self.0.default_token_ttl
     }
-}
-
-/// Who is calling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Caller {
-    /// The instance secret key (`sk_…`).
-    Instance,
-    /// A machine secret key: the index of the machine.
-    Machine(usize),
 }
 
 /// What the builder hands over to resolve an instance.
@@ -186,7 +186,7 @@ impl Instance {
         };
 
         // First pass: names, ids and keys.
-        let mut machines: Vec<Machine> = Vec::with_capacity(configs.len());
+        let mut machines: Vec<MachineData> = Vec::with_capacity(configs.len());
         let mut by_key = HashMap::new();
         let mut by_id = HashMap::new();
         let mut by_name = HashMap::new();
@@ -243,7 +243,7 @@ impl Instance {
                 Some(seconds) => Duration::from_secs(seconds),
                 None => spec.default_token_ttl,
             };
-            machines.push(Machine {
+            machines.push(MachineData {
                 name: name.to_owned(),
                 id: machine_id,
                 secret_key: key,
@@ -276,7 +276,7 @@ impl Instance {
         Ok(Self {
             id,
             secret_key,
-            machines,
+            machines: machines.into_iter().map(Arc::new).map(Machine).collect(),
             signing_key: spec.signing_key,
             issuer: spec.issuer,
             by_key,
@@ -284,40 +284,16 @@ impl Instance {
         })
     }
 
-    /// The index of the machine with this id.
-    pub(crate) fn machine_index(&self, machine_id: &str) -> Option<usize> {
-        self.by_id.get(machine_id).copied()
+    /// The machine with this id.
+    pub(crate) fn machine_by_id(&self, machine_id: &str) -> Option<&Machine> {
+        self.by_id
+            .get(machine_id)
+            .map(|&index| &self.machines[index])
     }
 
-    /// Reads `Authorization: Bearer <key>` and says who is calling.
-    pub(crate) fn authenticate(&self, headers: &HeaderMap) -> Result<Caller, ApiFailure> {
-        let Some(value) = headers.get(http::header::AUTHORIZATION) else {
-            return Err(ApiFailure::unauthenticated());
-        };
-        let value = value.to_str().map_err(|_| ApiFailure::unauthenticated())?;
-        let Some((scheme, key)) = value.trim().split_once(' ') else {
-            return Err(ApiFailure::unauthenticated());
-        };
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiFailure::unauthenticated());
-        }
-        let key = key.trim();
-        if key.is_empty() {
-            return Err(ApiFailure::unauthenticated());
-        }
-        if key == self.secret_key.expose_secret() {
-            return Ok(Caller::Instance);
-        }
-        if let Some(&index) = self.by_key.get(key) {
-            return Ok(Caller::Machine(index));
-        }
-        if key.starts_with("ak_") {
-            Err(ApiFailure::machine_key_invalid(
-                "The provided machine secret key is invalid: no machine of this instance has it.",
-            ))
-        } else {
-            Err(ApiFailure::instance_key_invalid())
-        }
+    /// The machine whose secret key is `key`.
+    pub(crate) fn machine_by_key(&self, key: &str) -> Option<&Machine> {
+        self.by_key.get(key).map(|&index| &self.machines[index])
     }
 }
 
@@ -376,7 +352,7 @@ mod tests {
     }
 
     #[test]
-    fn scopes_by_id_and_authentication() {
+    fn scopes_by_id_are_kept_once() {
         let outside = "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk";
         let instance = Instance::resolve(spec(vec![MachineConfig::new("solo")
             .secret_key("ak_test_solo")
@@ -384,34 +360,22 @@ mod tests {
             .scope(outside)]))
         .unwrap();
         assert_eq!(instance.machines[0].scopes(), [outside.to_owned()]);
-        let mut headers = HeaderMap::new();
-        let mut check = |value: &str| {
-            headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
-            instance
-                .authenticate(&headers)
-                .map_err(|failure| failure.detail.code.clone())
-        };
-        assert_eq!(check("Bearer ak_test_solo"), Ok(Caller::Machine(0)));
-        assert_eq!(check("bearer ak_test_solo"), Ok(Caller::Machine(0)));
-        let sk = format!("Bearer {}", instance.secret_key.expose_secret());
-        assert_eq!(check(&sk), Ok(Caller::Instance));
+        assert!(instance.machines[0].may_call(outside));
         assert_eq!(
-            check("Bearer ak_test_other"),
-            Err("machine_secret_key_invalid".into())
+            instance.machine_by_key("ak_test_solo").map(Machine::name),
+            Some("solo")
         );
-        assert_eq!(
-            check("Bearer sk_test_other"),
-            Err("clerk_key_invalid".into())
-        );
-        assert_eq!(
-            check("Basic abc"),
-            Err("authorization_header_format_invalid".into())
-        );
-        assert_eq!(
-            instance
-                .authenticate(&HeaderMap::new())
-                .map_err(|failure| failure.status.as_u16()),
-            Err(401)
-        );
+        assert!(instance.machine_by_id(outside).is_none());
+    }
+
+    #[test]
+    fn machine_debug_hides_the_secret_key() {
+        let instance = Instance::resolve(spec(vec![
+            MachineConfig::new("solo").secret_key("ak_test_do_not_print")
+        ]))
+        .unwrap();
+        let debug = format!("{:?}", instance.machines[0]);
+        assert!(debug.contains("solo"), "{debug}");
+        assert!(!debug.contains("do_not_print"), "{debug}");
     }
 }

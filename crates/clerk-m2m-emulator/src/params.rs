@@ -10,8 +10,8 @@ use clerk_m2m_types::TokenFormat;
 use http::StatusCode;
 use serde_json::{Map, Value};
 
-const BODY: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
-const QUERY: StatusCode = StatusCode::BAD_REQUEST;
+pub(crate) const BODY: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+pub(crate) const QUERY: StatusCode = StatusCode::BAD_REQUEST;
 
 /// The largest lifetime accepted, in seconds (keeps millisecond arithmetic
 /// far inside JSON's safe integer range).
@@ -62,7 +62,7 @@ pub(crate) struct CreateRequest {
     pub(crate) min_remaining_ttl_seconds: Option<i64>,
 }
 
-fn check_known(body: &Map<String, Value>, known: &[&str]) -> Result<(), ApiFailure> {
+pub(crate) fn check_known(body: &Map<String, Value>, known: &[&str]) -> Result<(), ApiFailure> {
     match body.keys().find(|key| !known.contains(&key.as_str())) {
         Some(unknown) => Err(ApiFailure::param_unknown(unknown)),
         None => Ok(()),
@@ -169,19 +169,25 @@ pub(crate) fn parse_revoke(body: Option<Map<String, Value>>) -> Result<Option<St
     }
 }
 
-/// `POST /m2m_tokens/verify` body: the token.
+/// `POST /m2m_tokens/verify` body: the token, as `token` or as `secret`
+/// (what the official Python SDK's `verify_token` helper sends); `token`
+/// wins when both are given.
 pub(crate) fn parse_verify(body: Option<Map<String, Value>>) -> Result<String, ApiFailure> {
     let body = body.unwrap_or_default();
-    check_known(&body, &["token"])?;
-    match body.get("token") {
-        None | Some(Value::Null) => Err(ApiFailure::param_missing(BODY, "token")),
-        Some(Value::String(token)) if token.is_empty() => Err(ApiFailure::param_value(
+    check_known(&body, &["token", "secret"])?;
+    let (name, value) = match (body.get("token"), body.get("secret")) {
+        (Some(token), _) if !token.is_null() => ("token", token),
+        (_, Some(secret)) if !secret.is_null() => ("secret", secret),
+        _ => return Err(ApiFailure::param_missing(BODY, "token")),
+    };
+    match value {
+        Value::String(token) if token.is_empty() => Err(ApiFailure::param_value(
             BODY,
-            "token",
-            "token must not be empty.",
+            name,
+            format!("{name} must not be empty."),
         )),
-        Some(Value::String(token)) => Ok(token.clone()),
-        Some(_) => Err(ApiFailure::param_format(BODY, "token", "a string")),
+        Value::String(token) => Ok(token.clone()),
+        _ => Err(ApiFailure::param_format(BODY, name, "a string")),
     }
 }
 
@@ -268,19 +274,20 @@ pub(crate) fn parse_list(pairs: &[(String, String)]) -> Result<ListQuery, ApiFai
     })
 }
 
+/// Helpers for the body-parsing tests of this module and `control_params`.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
+pub(crate) mod test_support {
+    use crate::api_error::ApiFailure;
+    use serde_json::{Map, Value};
 
-    fn object(value: Value) -> Option<Map<String, Value>> {
+    pub(crate) fn object(value: Value) -> Option<Map<String, Value>> {
         match value {
             Value::Object(map) => Some(map),
             _ => None,
         }
     }
 
-    fn code_and_param(failure: &ApiFailure) -> (u16, &str, &str) {
+    pub(crate) fn code_and_param(failure: &ApiFailure) -> (u16, &str, &str) {
         (
             failure.status.as_u16(),
             failure.detail.code.as_str(),
@@ -292,6 +299,13 @@ mod tests {
                 .unwrap_or(""),
         )
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{code_and_param, object};
+    use super::*;
+    use serde_json::json;
 
     #[test]
     fn create_absent_null_and_floats() {
@@ -378,11 +392,26 @@ mod tests {
             code_and_param(&missing),
             (422, "form_param_missing", "token")
         );
-        let legacy = parse_verify(object(json!({"secret": "mt_x"}))).unwrap_err();
+        // The Python SDK's helper sends `secret`; `token` wins over it.
         assert_eq!(
-            code_and_param(&legacy),
-            (422, "form_param_unknown", "secret")
+            parse_verify(object(json!({"secret": "mt_x"}))).unwrap(),
+            "mt_x"
         );
+        assert_eq!(
+            parse_verify(object(json!({"token": "mt_t", "secret": "mt_s"}))).unwrap(),
+            "mt_t"
+        );
+        assert_eq!(
+            parse_verify(object(json!({"token": null, "secret": "mt_s"}))).unwrap(),
+            "mt_s"
+        );
+        let bad_secret = parse_verify(object(json!({"secret": 5}))).unwrap_err();
+        assert_eq!(
+            code_and_param(&bad_secret),
+            (422, "form_param_format_invalid", "secret")
+        );
+        let extra = parse_verify(object(json!({"token": "mt_x", "other": 1}))).unwrap_err();
+        assert_eq!(code_and_param(&extra), (422, "form_param_unknown", "other"));
     }
 
     fn pairs(query: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -1,5 +1,6 @@
 //! An optional fixed-window rate limit on the emulator's clock.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 /// At most `max_requests` requests per `window`, for the whole instance
@@ -72,6 +73,47 @@ impl RateLimiter {
     }
 }
 
+/// The running emulator's rate limit, if any, and its current window.
+#[derive(Debug)]
+pub(crate) struct Throttle {
+    limiter: Mutex<Option<RateLimiter>>,
+    /// The limit the emulator started with, for [`reset`](Self::reset).
+    initial: Option<RateLimit>,
+}
+
+impl Throttle {
+    pub(crate) fn new(limit: Option<RateLimit>) -> Self {
+        Self {
+            limiter: Mutex::new(limit.map(RateLimiter::new)),
+            initial: limit,
+        }
+    }
+
+    /// The limit in force.
+    pub(crate) fn limit(&self) -> Option<RateLimit> {
+        let limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        limiter.as_ref().map(|limiter| limiter.limit)
+    }
+
+    /// Back to the limit it started with, counting afresh.
+    pub(crate) fn reset(&self) {
+        self.set(self.initial);
+    }
+
+    /// Sets or removes the limit; the count starts afresh.
+    pub(crate) fn set(&self, limit: Option<RateLimit>) {
+        *self.limiter.lock().unwrap_or_else(PoisonError::into_inner) = limit.map(RateLimiter::new);
+    }
+
+    /// Counts a request at `now_ms`; `Some(seconds)` to wait if over the limit.
+    pub(crate) fn check(&self, now_ms: i64) -> Option<u64> {
+        let mut limiter = self.limiter.lock().unwrap_or_else(PoisonError::into_inner);
+        limiter
+            .as_mut()
+            .and_then(|limiter| limiter.check(now_ms).err())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +128,21 @@ mod tests {
         assert_eq!(limiter.check(110_000), Ok(()));
         let mut closed = RateLimiter::new(RateLimit::new(0, Duration::ZERO));
         assert_eq!(closed.check(5), Err(1));
+    }
+
+    #[test]
+    fn throttle_is_off_until_set() {
+        let throttle = Throttle::new(None);
+        assert_eq!(throttle.check(0), None);
+        throttle.set(Some(RateLimit::new(1, Duration::from_secs(10))));
+        assert_eq!(throttle.check(0), None);
+        assert_eq!(throttle.check(1_000), Some(9));
+        assert_eq!(
+            throttle.limit(),
+            Some(RateLimit::new(1, Duration::from_secs(10)))
+        );
+        throttle.reset();
+        assert_eq!(throttle.limit(), None);
+        assert_eq!(throttle.check(2_000), None);
     }
 }

@@ -2,74 +2,28 @@
 //!
 //! Connections are served one by one with hyper (HTTP/1.1, keep-alive), not
 //! through `axum::serve`, so that a fault can drop a connection after its
-//! request was read, and so that shutdown closes every connection at once.
+//! request was read, so that hyper's own refusals can be rewritten
+//! ([`Refusals`]), and so that shutdown closes every connection at once.
 
-use crate::api_error::ApiFailure;
-use crate::backend::Backend;
-use crate::faults::{Fault, FaultQueue};
-use crate::rate_limit::{RateLimit, RateLimiter};
-use crate::routes::{self, MAX_BODY};
-use axum::body::{Body, Bytes};
-use axum::response::{IntoResponse, Response};
+use crate::app_state::SharedState;
+use crate::dispatch::dispatch;
+use crate::refusals::Refusals;
+use crate::routes;
 use axum::Router;
-use http::header::{HeaderValue, CONTENT_LENGTH, RETRY_AFTER};
-use http::{Request, StatusCode};
-use http_body_util::{BodyExt, Limited};
-use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Notify};
-use tower::ServiceExt;
-
-/// Everything a running emulator shares between its handle and its server.
-pub(crate) struct App {
-    pub(crate) backend: Backend,
-    pub(crate) faults: FaultQueue,
-    rate_limit: Mutex<Option<RateLimiter>>,
-    requests: AtomicU64,
-}
-
-impl App {
-    pub(crate) fn new(backend: Backend, rate_limit: Option<RateLimit>) -> Self {
-        Self {
-            backend,
-            faults: FaultQueue::default(),
-            rate_limit: Mutex::new(rate_limit.map(RateLimiter::new)),
-            requests: AtomicU64::new(0),
-        }
-    }
-
-    pub(crate) fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        *self
-            .rate_limit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = limit.map(RateLimiter::new);
-    }
-
-    /// Counts a request against the rate limit; `Some(seconds)` if over it.
-    fn rate_limited(&self) -> Option<u64> {
-        let now = self.backend.clock.now_ms();
-        let mut limiter = self
-            .rate_limit
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        limiter
-            .as_mut()
-            .and_then(|limiter| limiter.check(now).err())
-    }
-
-    pub(crate) fn requests(&self) -> u64 {
-        self.requests.load(Ordering::Relaxed)
-    }
-}
 
 /// Accepts connections until `shutdown` changes or its sender is dropped.
-pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<()>) {
-    let router = routes::router(Arc::clone(&app));
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: SharedState,
+    mut shutdown: watch::Receiver<()>,
+) {
+    let router = routes::router(Arc::clone(&state));
     loop {
         let accepted = tokio::select! {
             _ = shutdown.changed() => break,
@@ -79,7 +33,7 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
             Ok((stream, _)) => {
                 tokio::spawn(connection(
                     stream,
-                    Arc::clone(&app),
+                    Arc::clone(&state),
                     router.clone(),
                     shutdown.clone(),
                 ));
@@ -92,112 +46,30 @@ pub(crate) async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: wa
 
 async fn connection(
     stream: TcpStream,
-    app: Arc<App>,
+    state: SharedState,
     router: Router,
     mut shutdown: watch::Receiver<()>,
 ) {
     let _ = stream.set_nodelay(true);
+    let read_timeout = state.read_timeout;
     let kill = Arc::new(Notify::new());
     let service = {
         let kill = Arc::clone(&kill);
         hyper::service::service_fn(move |request| {
-            let app = Arc::clone(&app);
+            let state = Arc::clone(&state);
             let router = router.clone();
             let kill = Arc::clone(&kill);
-            async move { Ok::<_, Infallible>(dispatch(app, router, kill, request).await) }
+            async move { Ok::<_, Infallible>(dispatch(state, router, kill, request).await) }
         })
     };
     let connection = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .serve_connection(TokioIo::new(stream), service);
+        .header_read_timeout(read_timeout)
+        .serve_connection(TokioIo::new(Refusals::new(stream)), service);
     // Dropping the connection future closes the socket.
     tokio::select! {
         _ = connection => {}
         _ = kill.notified() => {}
         _ = shutdown.changed() => {}
-    }
-}
-
-async fn read_all(body: Incoming) -> Bytes {
-    Limited::new(body, MAX_BODY)
-        .collect()
-        .await
-        .map(|collected| collected.to_bytes())
-        .unwrap_or_default()
-}
-
-fn fault_response(status: StatusCode, retry_after: Option<Duration>) -> Response {
-    let mut failure = ApiFailure::new(
-        status,
-        "emulator_fault",
-        "Injected fault",
-        format!("The emulator was told to answer {status} to this request."),
-    );
-    if let Some(retry_after) = retry_after {
-        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-        failure = failure.header(RETRY_AFTER, HeaderValue::from(seconds));
-    }
-    failure.into_response()
-}
-
-/// One request: faults and the rate limit first, then the routes.
-async fn dispatch(
-    app: Arc<App>,
-    router: Router,
-    kill: Arc<Notify>,
-    request: Request<Incoming>,
-) -> Response {
-    app.requests.fetch_add(1, Ordering::Relaxed);
-    let fault = app.faults.take();
-    match &fault {
-        Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
-        Some(Fault::Status {
-            status,
-            retry_after,
-        }) => {
-            read_all(request.into_body()).await;
-            return fault_response(*status, *retry_after);
-        }
-        _ => {}
-    }
-    if let Some(retry_after) = app.rate_limited() {
-        read_all(request.into_body()).await;
-        return ApiFailure::rate_limited(retry_after).into_response();
-    }
-    let request = if fault == Some(Fault::DropConnection) {
-        // The whole request is read before anything else happens.
-        let (parts, body) = request.into_parts();
-        Request::from_parts(parts, Body::from(read_all(body).await))
-    } else {
-        request.map(Body::new)
-    };
-    let response = match router.oneshot(request).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
-    match fault {
-        Some(Fault::DropConnection) => {
-            kill.notify_one();
-            std::future::pending().await
-        }
-        Some(Fault::MalformedBody) => {
-            let (mut parts, body) = response.into_parts();
-            let bytes = axum::body::to_bytes(body, usize::MAX)
-                .await
-                .unwrap_or_default();
-            let cut = if bytes.len() < 2 {
-                Bytes::from_static(b"{")
-            } else {
-                bytes.slice(..bytes.len() / 2)
-            };
-            parts.headers.remove(CONTENT_LENGTH);
-            Response::from_parts(parts, Body::from(cut))
-        }
-        Some(Fault::EmptyBody) => {
-            let (mut parts, _) = response.into_parts();
-            parts.headers.remove(CONTENT_LENGTH);
-            Response::from_parts(parts, Body::empty())
-        }
-        _ => response,
     }
 }

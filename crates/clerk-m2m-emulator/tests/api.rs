@@ -325,10 +325,11 @@ fn body_parameter_errors_name_the_parameter() {
         "POST",
         "/m2m_tokens/verify",
         Some(&key),
-        Some(&json!({"secret": "mt_x"})),
+        Some(&json!({"token": "mt_x", "extra": 1})),
     );
     assert_eq!(verify_extra.status, 422);
-    assert_eq!(verify_extra.param_name().as_deref(), Some("secret"));
+    assert_eq!(verify_extra.error_code(), "form_param_unknown");
+    assert_eq!(verify_extra.param_name().as_deref(), Some("extra"));
     let verify_missing = call(
         &emulator,
         "POST",

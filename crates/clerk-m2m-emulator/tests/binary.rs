@@ -1,76 +1,13 @@
 //! The `clerk-m2m-emulator` binary: `--json`, the human summary, `--config`,
 //! `--help`, bad configuration, and a clean stop on SIGTERM.
 
+mod common;
+
+use common::process::{Running, BIN};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_clerk-m2m-emulator");
-
-struct Running {
-    child: Option<Child>,
-    stdout: BufReader<std::process::ChildStdout>,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("binary starts");
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        Self {
-            child: Some(child),
-            stdout,
-        }
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).unwrap();
-        if line.is_empty() {
-            let mut stderr = String::new();
-            if let Some(child) = self.child.as_mut() {
-                if let Some(pipe) = child.stderr.as_mut() {
-                    let _ = pipe.read_to_string(&mut stderr);
-                }
-            }
-            panic!("the emulator printed nothing more; stderr: {stderr}");
-        }
-        line
-    }
-
-    /// Sends SIGTERM (to this child only) and waits, bounded, for its exit.
-    fn terminate(mut self) -> ExitStatus {
-        let mut child = self.child.take().unwrap();
-        let pid = child.id().to_string();
-        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        assert!(status.success());
-        let (done_tx, done_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done_tx.send(child.wait());
-        });
-        done_rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the emulator stops on SIGTERM")
-            .unwrap()
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(child) = self.child.as_mut() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+use std::process::Command;
 
 /// A raw `POST /m2m_tokens` as `key` against `url` (`http://127.0.0.1:PORT`).
 fn create(url: &str, key: &str) -> (u16, Value) {
@@ -202,6 +139,8 @@ fn help_documents_every_flag() {
         "--default-token-ttl",
         "--rate-limit",
         "--rate-limit-window",
+        "--state",
+        "CLERK_EMULATOR_CONFIG",
         "--help",
         "--version",
     ] {
@@ -235,4 +174,21 @@ fn bad_configuration_fails_without_leaking_keys() {
         .unwrap();
     assert_eq!(missing.status.code(), Some(1));
     std::fs::remove_dir_all(&folder).unwrap();
+}
+
+#[test]
+fn zero_rate_limits_are_refused_with_a_clear_message() {
+    for args in [
+        &["--rate-limit", "0"][..],
+        &["--rate-limit", "10", "--rate-limit-window", "0"][..],
+    ] {
+        let output = Command::new(BIN)
+            .args(args)
+            .env_remove("CLERK_EMULATOR_CONFIG")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains("at least 1"), "{args:?}: {stderr}");
+    }
 }

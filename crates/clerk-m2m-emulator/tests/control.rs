@@ -2,7 +2,7 @@
 
 mod common;
 
-use clerk_m2m_emulator::{Emulator, Fault, RateLimit};
+use clerk_m2m_emulator::{Emulator, EmulatorError, Fault, MintToken, RateLimit};
 use common::{call, emulator, instance_key, machine_key, shared_signing_key, Conn};
 use http::StatusCode;
 use serde_json::json;
@@ -245,4 +245,165 @@ fn binds_loopback_on_an_ephemeral_port_and_stops_on_drop() {
     emulator.shutdown();
     assert!(create_raw(&mut idle, "ak_x").is_err());
     assert!(std::net::TcpStream::connect(addr).is_err());
+}
+
+#[test]
+fn the_handle_and_the_control_routes_are_one_implementation() {
+    let emulator = emulator();
+    let sk = instance_key(&emulator);
+    let a = emulator.machines()[0].clone();
+    let mut claims = serde_json::Map::new();
+    claims.insert("role".into(), json!("reader"));
+    // Minted in-process, verified over HTTP.
+    let minted = emulator
+        .mint_token(
+            &MintToken::new(a.id())
+                .claims(claims)
+                .expires_in(Duration::from_secs(60)),
+        )
+        .unwrap();
+    let value = minted.token.clone().unwrap();
+    let verify = |emulator: &clerk_m2m_emulator::EmulatorHandle| {
+        call(
+            emulator,
+            "POST",
+            "/m2m_tokens/verify",
+            Some(&sk),
+            Some(&json!({"token": value.expose_secret()})),
+        )
+        .status
+    };
+    assert_eq!(verify(&emulator), 200);
+    assert_eq!(emulator.stored_tokens(), 1);
+    // A fault queued over HTTP is the handle's, and the other way round.
+    let queued = call(
+        &emulator,
+        "POST",
+        "/_emulator/faults",
+        Some(&sk),
+        Some(&json!({"kind": "empty_body", "count": 3})),
+    );
+    assert_eq!(queued.json(), json!({"pending": 3}));
+    assert_eq!(emulator.pending_faults(), 3);
+    emulator.clear_faults();
+    emulator
+        .inject_fault_on(
+            "POST /m2m_tokens/verify",
+            Fault::status(StatusCode::BAD_GATEWAY),
+            1,
+        )
+        .unwrap();
+    assert_eq!(verify(&emulator), 502);
+    assert_eq!(verify(&emulator), 200);
+    assert!(matches!(
+        emulator.inject_fault_on("verify", Fault::DropConnection, 1),
+        Err(EmulatorError::InvalidConfig { .. })
+    ));
+    // One journal, one clock, one rate limit.
+    let over_http = call(&emulator, "GET", "/_emulator/requests", Some(&sk), None).json();
+    assert_eq!(
+        serde_json::to_value(emulator.journal()).unwrap(),
+        over_http["requests"]
+    );
+    assert_eq!(emulator.journal().len(), 3);
+    let second = emulator.journal()[1].seq;
+    assert_eq!(emulator.journal_since(second).len(), 1);
+    call(
+        &emulator,
+        "POST",
+        "/_emulator/clock",
+        Some(&sk),
+        Some(&json!({"frozen": false})),
+    );
+    assert!(!emulator.is_time_frozen());
+    emulator.freeze_time();
+    let clock = call(&emulator, "GET", "/_emulator/clock", Some(&sk), None).json();
+    assert_eq!(clock["frozen"], true);
+    call(
+        &emulator,
+        "PUT",
+        "/_emulator/rate_limit",
+        Some(&sk),
+        Some(&json!({"requests": 7, "window_seconds": 3})),
+    );
+    assert_eq!(
+        emulator.rate_limit(),
+        Some(RateLimit::new(7, Duration::from_secs(3)))
+    );
+    // State: exported in-process, refused in-process with the HTTP status and code.
+    let state = emulator.export_state().unwrap();
+    assert_eq!(state.token_count(), 1);
+    assert_eq!(emulator.import_state(&state).unwrap(), 1);
+    let other = self::emulator().export_state().unwrap();
+    match emulator.import_state(&other) {
+        Err(EmulatorError::Refused { status, code, .. }) => {
+            assert_eq!((status.as_u16(), code.as_str()), (409, "state_conflict"));
+        }
+        other => panic!("{other:?}"),
+    }
+    match emulator.mint_token(&MintToken::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk")) {
+        Err(EmulatorError::Refused { status, code, .. }) => {
+            assert_eq!(
+                (status.as_u16(), code.as_str()),
+                (404, "resource_not_found")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let zero = emulator.mint_token(&MintToken::new(a.id()).expires_in(Duration::from_millis(10)));
+    assert!(zero
+        .unwrap_err()
+        .to_string()
+        .contains("seconds_until_expiration"));
+    assert!(emulator.save_state().is_err());
+    assert_eq!(emulator.state_file(), None);
+    // Reset in-process: the HTTP side sees it.
+    emulator.reset();
+    assert_eq!(emulator.stored_tokens(), 0);
+    assert_eq!(emulator.requests_received(), 0);
+    assert_eq!(emulator.rate_limit(), None);
+    assert!(!emulator.is_time_frozen());
+    let after = call(&emulator, "GET", "/_emulator/requests", Some(&sk), None).json();
+    assert_eq!(after, json!({"requests": []}));
+    assert_eq!(verify(&emulator), 404);
+}
+
+#[test]
+fn shutdown_and_save_writes_the_state_file_in_process() {
+    let folder =
+        std::env::temp_dir().join(format!("clerk-m2m-emulator-handle-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("state.json");
+    let start = || {
+        Emulator::builder()
+            .signing_key(shared_signing_key())
+            .state_file(&path)
+            .start()
+            .unwrap()
+    };
+    let first = start();
+    assert_eq!(first.state_file(), Some(path.as_path()));
+    let token = call(
+        &first,
+        "POST",
+        "/m2m_tokens",
+        Some(&machine_key(&first, 0)),
+        None,
+    )
+    .json();
+    let instance_id = first.instance_id().to_owned();
+    first.shutdown_and_save().unwrap();
+    let second = start();
+    assert_eq!(second.instance_id(), instance_id);
+    assert_eq!(second.stored_tokens(), 1);
+    let verified = call(
+        &second,
+        "POST",
+        "/m2m_tokens/verify",
+        Some(&instance_key(&second)),
+        Some(&json!({"token": token["token"]})),
+    );
+    assert_eq!(verified.status, 200);
+    drop(second);
+    std::fs::remove_dir_all(&folder).unwrap();
 }

@@ -85,6 +85,14 @@ fn sixteen_clients_create_and_revoke_without_losing_a_token() {
     assert_eq!(ids.len(), all.len(), "duplicate ids");
     assert_eq!(values.len(), all.len(), "duplicate token values");
     assert_eq!(emulator.stored_tokens(), all.len());
+    // The journal saw every create and revoke, and names each created token.
+    let journal = emulator.journal();
+    assert_eq!(journal.len(), 2 * all.len());
+    let journaled: HashSet<&str> = journal
+        .iter()
+        .filter_map(|entry| entry.token_id.as_deref())
+        .collect();
+    assert_eq!(journaled, ids);
 
     // List totals are exact and paging through them finds every token once.
     let auth = format!("Bearer {}", instance_key(&emulator));

@@ -3,6 +3,8 @@
 //! SDK would (wrong method, bad JSON, no content type).
 #![allow(dead_code)]
 
+pub mod process;
+
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, SigningKey};
 use serde_json::Value;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -203,6 +205,17 @@ pub fn call(
     key: Option<&str>,
     body: Option<&Value>,
 ) -> Reply {
+    call_at(emulator.addr(), method, target, key, body)
+}
+
+/// [`call`] against an address.
+pub fn call_at(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    key: Option<&str>,
+    body: Option<&Value>,
+) -> Reply {
     let body = body.map(|value| value.to_string().into_bytes());
     let auth = key.map(|key| format!("Bearer {key}"));
     let mut headers = vec![
@@ -214,7 +227,7 @@ pub fn call(
     if let Some(auth) = &auth {
         headers.push(("Authorization", auth));
     }
-    Conn::open(emulator.addr())
+    Conn::open(addr)
         .and_then(|mut conn| conn.send(method, target, &headers, body.as_deref()))
         .unwrap_or_else(|error| panic!("{method} {target}: {error}"))
 }

@@ -1,109 +1,30 @@
 //! What the four M2M operations and the JWKS do, independent of HTTP.
 //!
 //! Handlers authenticate and parse; this module decides. Time comes from the
-//! emulator's [`Clock`]; the token store sits behind one mutex, held only for
-//! in-memory work (JWT signing happens outside it).
+//! emulator's clock; the token store's lock is held only for in-memory work
+//! (JWT signing happens outside it).
 
 use crate::api_error::ApiFailure;
-use crate::clock::Clock;
-use crate::instance::{Caller, Instance};
+use crate::app_state::AppState;
+use crate::auth::Caller;
+use crate::instance::Machine;
 use crate::jwt::{self, REGISTERED_CLAIMS};
 use crate::params::{CreateRequest, Expiry, ListQuery, MAX_SECONDS};
 use clerk_m2m_types::{is_token_id, M2mToken, M2mTokenList, SecretString, TokenFormat};
 use http::StatusCode;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-/// A stored opaque token.
-struct Record {
-    /// The token as the API shows it (no `token` field; `expired` computed on read).
-    token: M2mToken,
-    /// The secret value, `mt_…`.
-    value: String,
-}
-
-impl Record {
-    fn is_expired(&self, now_ms: i64) -> bool {
-        self.token
-            .expiration
-            .is_some_and(|expiration| expiration <= now_ms)
-    }
-
-    fn snapshot(&self, now_ms: i64) -> M2mToken {
-        let mut token = self.token.clone();
-        token.expired = self.is_expired(now_ms);
-        token
-    }
-}
-
-/// Opaque tokens in creation order, indexed by id, value and subject.
-#[derive(Default)]
-pub(crate) struct Store {
-    records: Vec<Record>,
-    by_id: HashMap<String, usize>,
-    by_value: HashMap<String, usize>,
-    by_subject: HashMap<String, Vec<usize>>,
-}
-
-impl Store {
-    fn insert(&mut self, token: M2mToken, value: String) {
-        let index = self.records.len();
-        self.by_id.insert(token.id.clone(), index);
-        self.by_value.insert(value.clone(), index);
-        self.by_subject
-            .entry(token.subject.clone())
-            .or_default()
-            .push(index);
-        self.records.push(Record { token, value });
-    }
-
-    /// Newest first: the subject's indices, last created first.
-    fn newest_first<'a>(&'a self, subject: &str) -> impl Iterator<Item = &'a Record> + 'a {
-        self.by_subject
-            .get(subject)
-            .into_iter()
-            .flat_map(|indices| indices.iter().rev())
-            .map(|&index| &self.records[index])
-    }
-
-    /// How many opaque tokens are stored (all subjects, any state).
-    pub(crate) fn len(&self) -> usize {
-        self.records.len()
-    }
-}
-
-/// The emulated Backend API's state and rules.
-pub(crate) struct Backend {
-    pub(crate) instance: Instance,
-    pub(crate) clock: Clock,
-    store: Mutex<Store>,
-}
 
 fn token_not_found() -> ApiFailure {
     ApiFailure::not_found("M2M token not found.")
 }
 
-impl Backend {
-    pub(crate) fn new(instance: Instance, clock: Clock) -> Self {
-        Self {
-            instance,
-            clock,
-            store: Mutex::new(Store::default()),
-        }
-    }
-
-    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// `POST /m2m_tokens` as machine `machine_index`.
+impl AppState {
+    /// `POST /m2m_tokens` as `machine`.
     pub(crate) fn create(
         &self,
-        machine_index: usize,
+        machine: &Machine,
         request: CreateRequest,
     ) -> Result<M2mToken, ApiFailure> {
-        let machine = &self.instance.machines[machine_index];
         let now = self.clock.now_ms();
         let default_seconds =
             i64::try_from(machine.default_token_ttl().as_secs().max(1)).unwrap_or(MAX_SECONDS);
@@ -113,7 +34,7 @@ impl Backend {
                     Expiry::Seconds(seconds) => seconds,
                     Expiry::MachineDefault | Expiry::Never => default_seconds,
                 };
-                self.create_jwt(machine_index, request.claims, lifetime, now)
+                self.create_jwt(machine, request.claims, lifetime, now)
             }
             TokenFormat::Opaque => {
                 let lifetime = match request.expiry {
@@ -136,17 +57,19 @@ impl Backend {
                 let claims = request.claims.map(Value::Object);
                 let expiration =
                     lifetime.map(|seconds| now.saturating_add(seconds.saturating_mul(1000)));
-                let mut store = self.store();
+                let mut tokens = self.tokens.lock();
                 if let Some(min) = request.min_remaining_ttl_seconds {
                     let min_ms = min.saturating_mul(1000);
-                    let reusable = store.newest_first(machine.id()).find(|record| {
+                    let reusable = tokens.newest_first(machine.id()).find(|record| {
                         !record.token.revoked
                             && record.token.claims == claims
                             && record.token.scopes == machine.scopes()
                             && record
                                 .token
                                 .expiration
-                                .is_none_or(|expiration| expiration.saturating_sub(now) >= min_ms)
+                                // Strictly more than the minimum left: a token
+                                // expiring right now is never handed out again.
+                                .is_none_or(|expiration| expiration.saturating_sub(now) > min_ms)
                     });
                     if let Some(record) = reusable {
                         let mut token = record.snapshot(now);
@@ -157,7 +80,7 @@ impl Backend {
                 let (id, value) = loop {
                     let id = crate::ids::token_id();
                     let value = crate::ids::opaque_token_value();
-                    if !store.by_id.contains_key(&id) && !store.by_value.contains_key(&value) {
+                    if !tokens.is_taken(&id, &value) {
                         break (id, value);
                     }
                 };
@@ -165,8 +88,8 @@ impl Backend {
                 token.scopes = machine.scopes().to_vec();
                 token.claims = claims;
                 token.expiration = expiration;
-                store.insert(token.clone(), value.clone());
-                drop(store);
+                tokens.insert(token.clone(), value.clone());
+                drop(tokens);
                 token.token = Some(SecretString::new(value));
                 Ok(token)
             }
@@ -180,12 +103,11 @@ impl Backend {
 
     fn create_jwt(
         &self,
-        machine_index: usize,
+        machine: &Machine,
         claims: Option<Map<String, Value>>,
         lifetime_seconds: i64,
         now: i64,
     ) -> Result<M2mToken, ApiFailure> {
-        let machine = &self.instance.machines[machine_index];
         if let Some(claims) = &claims {
             if let Some(name) = REGISTERED_CLAIMS
                 .iter()
@@ -228,17 +150,17 @@ impl Backend {
     /// `GET /m2m_tokens`.
     pub(crate) fn list(
         &self,
-        caller: Caller,
+        caller: &Caller,
         query: &ListQuery,
     ) -> Result<M2mTokenList, ApiFailure> {
         match caller {
-            Caller::Machine(index) if self.instance.machines[index].id() != query.subject => {
+            Caller::Machine(machine) if machine.id() != query.subject => {
                 return Err(ApiFailure::forbidden(
                     "A machine secret key can list only its own machine's tokens: \
                      subject must be the calling machine's id.",
                 ))
             }
-            Caller::Instance if self.instance.machine_index(&query.subject).is_none() => {
+            Caller::Instance if self.instance.machine_by_id(&query.subject).is_none() => {
                 return Err(ApiFailure::not_found(format!(
                     "No machine {} exists in this instance.",
                     query.subject
@@ -247,10 +169,10 @@ impl Backend {
             _ => {}
         }
         let now = self.clock.now_ms();
-        let store = self.store();
+        let tokens = self.tokens.lock();
         let mut total: u64 = 0;
         let mut page = Vec::with_capacity(query.limit.min(100));
-        for record in store.newest_first(&query.subject) {
+        for record in tokens.newest_first(&query.subject) {
             if record.token.revoked != query.revoked || record.is_expired(now) != query.expired {
                 continue;
             }
@@ -266,7 +188,7 @@ impl Backend {
     /// `POST /m2m_tokens/{id}/revoke`.
     pub(crate) fn revoke(
         &self,
-        caller: Caller,
+        caller: &Caller,
         id: &str,
         reason: Option<String>,
     ) -> Result<M2mToken, ApiFailure> {
@@ -278,11 +200,10 @@ impl Backend {
             ));
         }
         let now = self.clock.now_ms();
-        let mut store = self.store();
-        let index = *store.by_id.get(id).ok_or_else(token_not_found)?;
-        let record = &mut store.records[index];
+        let mut tokens = self.tokens.lock();
+        let record = tokens.by_id_mut(id).ok_or_else(token_not_found)?;
         if let Caller::Machine(machine) = caller {
-            if record.token.subject != self.instance.machines[machine].id() {
+            if record.token.subject != machine.id() {
                 return Err(token_not_found());
             }
         }
@@ -295,16 +216,15 @@ impl Backend {
     }
 
     /// `POST /m2m_tokens/verify`.
-    pub(crate) fn verify(&self, caller: Caller, token: &str) -> Result<M2mToken, ApiFailure> {
+    pub(crate) fn verify(&self, caller: &Caller, token: &str) -> Result<M2mToken, ApiFailure> {
         let now = self.clock.now_ms();
         if jwt::looks_like_jwt(token) {
             return self.verify_jwt(caller, token, now);
         }
-        let mut store = self.store();
-        let index = *store.by_value.get(token).ok_or_else(token_not_found)?;
-        let record = &mut store.records[index];
+        let mut tokens = self.tokens.lock();
+        let record = tokens.by_value_mut(token).ok_or_else(token_not_found)?;
         if let Caller::Machine(machine) = caller {
-            if !record.token.has_scope(self.instance.machines[machine].id()) {
+            if !record.token.has_scope(machine.id()) {
                 return Err(token_not_found());
             }
         }
@@ -318,29 +238,24 @@ impl Backend {
         Ok(record.snapshot(now))
     }
 
-    fn verify_jwt(&self, caller: Caller, token: &str, now: i64) -> Result<M2mToken, ApiFailure> {
+    fn verify_jwt(&self, caller: &Caller, token: &str, now: i64) -> Result<M2mToken, ApiFailure> {
         let instance = &self.instance;
         let payload = jwt::verify(&instance.signing_key, &instance.id, token, now)
             .map_err(|rejection| ApiFailure::not_found(rejection.describe()))?;
-        let subject_index = payload
+        let subject = payload
             .get("sub")
             .and_then(Value::as_str)
-            .and_then(|sub| instance.machine_index(sub))
+            .and_then(|sub| instance.machine_by_id(sub))
             .ok_or_else(|| {
                 ApiFailure::not_found("The JWT's subject is not a machine of this instance.")
             })?;
-        let subject = &instance.machines[subject_index];
         let jti = payload
             .get("jti")
             .and_then(Value::as_str)
             .filter(|jti| is_token_id(jti))
             .ok_or_else(|| ApiFailure::not_found("The JWT has no valid `jti` claim."))?;
         if let Caller::Machine(machine) = caller {
-            if !subject
-                .scopes()
-                .iter()
-                .any(|scope| scope == instance.machines[machine].id())
-            {
+            if !subject.may_call(machine.id()) {
                 return Err(token_not_found());
             }
         }
@@ -362,29 +277,22 @@ impl Backend {
         Ok(verified)
     }
 
-    /// `GET /v1/jwks`: only with the instance secret key.
-    pub(crate) fn jwks(&self, caller: Caller) -> Result<Value, ApiFailure> {
-        if caller != Caller::Instance {
-            return Err(ApiFailure::new(
-                StatusCode::UNAUTHORIZED,
-                "clerk_key_invalid",
-                "Secret Key is invalid",
-                "The JWKS can be fetched only with the instance secret key (sk_…), not a machine secret key.",
-            ));
-        }
+    /// `GET /v1/jwks` (the route admits only the instance key).
+    pub(crate) fn jwks(&self) -> Value {
         let jwk = self.instance.signing_key.jwk(&self.instance.id);
-        Ok(serde_json::json!({ "keys": [jwk.to_json()] }))
+        serde_json::json!({ "keys": [jwk.to_json()] })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instance::{InstanceSpec, MachineConfig, DEFAULT_TOKEN_TTL};
+    use crate::clock::Clock;
+    use crate::instance::{Instance, InstanceSpec, MachineConfig, DEFAULT_TOKEN_TTL};
     use crate::signing::tests::shared_key;
     use std::time::{Duration, UNIX_EPOCH};
 
-    fn backend() -> Backend {
+    fn backend() -> AppState {
         let instance = Instance::resolve(InstanceSpec {
             id: None,
             secret_key: None,
@@ -401,7 +309,11 @@ mod tests {
         let clock = Clock::default();
         clock.set_time(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
         clock.freeze();
-        Backend::new(instance, clock)
+        AppState::new(instance, clock, Default::default(), Default::default())
+    }
+
+    fn machine(backend: &AppState, index: usize) -> Machine {
+        backend.instance.machines[index].clone()
     }
 
     fn opaque(expiry: Expiry, claims: Option<Value>, min: Option<i64>) -> CreateRequest {
@@ -431,15 +343,21 @@ mod tests {
         let backend = backend();
         let now = backend.clock.now_ms();
         let absent = backend
-            .create(0, opaque(Expiry::MachineDefault, None, None))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::MachineDefault, None, None),
+            )
             .unwrap();
         assert_eq!(absent.expiration, Some(now + 3_600_000));
         let never = backend
-            .create(0, opaque(Expiry::Never, None, None))
+            .create(&machine(&backend, 0), opaque(Expiry::Never, None, None))
             .unwrap();
         assert_eq!(never.expiration, None);
         let explicit = backend
-            .create(0, opaque(Expiry::Seconds(60), None, None))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(60), None, None),
+            )
             .unwrap();
         assert_eq!(explicit.expiration, Some(now + 60_000));
     }
@@ -449,35 +367,79 @@ mod tests {
         let backend = backend();
         let claims = Some(serde_json::json!({"role": "reader"}));
         let first = backend
-            .create(0, opaque(Expiry::Seconds(100), claims.clone(), Some(30)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(100), claims.clone(), Some(30)),
+            )
             .unwrap();
         let again = backend
-            .create(0, opaque(Expiry::Seconds(100), claims.clone(), Some(30)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(100), claims.clone(), Some(30)),
+            )
             .unwrap();
         assert_eq!(first.id, again.id);
         assert_eq!(first.token, again.token);
         let other_claims = backend
-            .create(0, opaque(Expiry::Seconds(100), None, Some(30)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(100), None, Some(30)),
+            )
             .unwrap();
         assert_ne!(other_claims.id, first.id);
         backend.clock.advance(Duration::from_secs(71));
         let fresh = backend
-            .create(0, opaque(Expiry::Seconds(100), claims.clone(), Some(30)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(100), claims.clone(), Some(30)),
+            )
             .unwrap();
         assert_ne!(fresh.id, first.id);
         let too_long = backend
-            .create(0, opaque(Expiry::Seconds(100), claims, Some(100)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(100), claims, Some(100)),
+            )
             .unwrap_err();
         assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
         let default_too_short = backend
-            .create(0, opaque(Expiry::MachineDefault, None, Some(3600)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::MachineDefault, None, Some(3600)),
+            )
             .unwrap_err();
         assert_eq!(default_too_short.status, StatusCode::BAD_REQUEST);
         // Never-expiring: any minimum is satisfiable.
         let never = backend
-            .create(0, opaque(Expiry::Never, None, Some(1_000_000)))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Never, None, Some(1_000_000)),
+            )
             .unwrap();
         assert_eq!(never.expiration, None);
+    }
+
+    #[test]
+    fn reuse_needs_more_than_the_minimum_left_and_never_an_expired_token() {
+        let backend = backend();
+        let a = machine(&backend, 0);
+        let reuse = |min| opaque(Expiry::Seconds(100), None, Some(min));
+        let first = backend.create(&a, reuse(0)).unwrap();
+        // At the exact millisecond of its expiration the token is expired:
+        // min 0 must mint a new one, not return it with "expired": true.
+        backend.clock.advance(Duration::from_secs(100));
+        let at_expiry = backend.create(&a, reuse(0)).unwrap();
+        assert_ne!(at_expiry.id, first.id);
+        assert!(!at_expiry.expired);
+        // Exactly 30 s left with a minimum of 30: not enough.
+        backend.clock.advance(Duration::from_secs(70));
+        let exactly = backend.create(&a, reuse(30)).unwrap();
+        assert_ne!(exactly.id, at_expiry.id);
+        // One millisecond more than the minimum: reused.
+        backend.clock.advance(Duration::from_millis(69_999));
+        let reused = backend.create(&a, reuse(30)).unwrap();
+        assert_eq!(reused.id, exactly.id);
+        assert!(!reused.expired);
     }
 
     #[test]
@@ -485,21 +447,30 @@ mod tests {
         let backend = backend();
         let a = backend.instance.machines[0].id().to_owned();
         let live = backend
-            .create(0, opaque(Expiry::Seconds(1000), None, None))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(1000), None, None),
+            )
             .unwrap();
         let short = backend
-            .create(0, opaque(Expiry::Seconds(10), None, None))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(10), None, None),
+            )
             .unwrap();
         let revoked = backend
-            .create(0, opaque(Expiry::Never, None, None))
+            .create(&machine(&backend, 0), opaque(Expiry::Never, None, None))
             .unwrap();
         backend
-            .revoke(Caller::Instance, &revoked.id, Some("why".into()))
+            .revoke(&Caller::Instance, &revoked.id, Some("why".into()))
             .unwrap();
         backend.clock.advance(Duration::from_secs(10));
         let ids = |revoked: bool, expired: bool| -> Vec<String> {
             let list = backend
-                .list(Caller::Machine(0), &query(&a, revoked, expired))
+                .list(
+                    &Caller::Machine(machine(&backend, 0)),
+                    &query(&a, revoked, expired),
+                )
                 .unwrap();
             assert_eq!(list.total_count as usize, list.tokens.len());
             list.tokens.into_iter().map(|token| token.id).collect()
@@ -515,18 +486,21 @@ mod tests {
         let backend = backend();
         let b = backend.instance.machines[1].id().to_owned();
         let forbidden = backend
-            .list(Caller::Machine(0), &query(&b, false, false))
+            .list(
+                &Caller::Machine(machine(&backend, 0)),
+                &query(&b, false, false),
+            )
             .unwrap_err();
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
         let unknown = backend
             .list(
-                Caller::Instance,
+                &Caller::Instance,
                 &query("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk", false, false),
             )
             .unwrap_err();
         assert_eq!(unknown.status, StatusCode::NOT_FOUND);
         assert!(backend
-            .list(Caller::Instance, &query(&b, false, false))
+            .list(&Caller::Instance, &query(&b, false, false))
             .is_ok());
     }
 
@@ -534,23 +508,27 @@ mod tests {
     fn revoke_is_idempotent_and_scoped_to_the_owner() {
         let backend = backend();
         let token = backend
-            .create(0, opaque(Expiry::Never, None, None))
+            .create(&machine(&backend, 0), opaque(Expiry::Never, None, None))
             .unwrap();
         let other = backend
-            .revoke(Caller::Machine(1), &token.id, None)
+            .revoke(&Caller::Machine(machine(&backend, 1)), &token.id, None)
             .unwrap_err();
         assert_eq!(other.status, StatusCode::NOT_FOUND);
         let first = backend
-            .revoke(Caller::Machine(0), &token.id, Some("first".into()))
+            .revoke(
+                &Caller::Machine(machine(&backend, 0)),
+                &token.id,
+                Some("first".into()),
+            )
             .unwrap();
         backend.clock.advance(Duration::from_secs(5));
         let second = backend
-            .revoke(Caller::Instance, &token.id, Some("second".into()))
+            .revoke(&Caller::Instance, &token.id, Some("second".into()))
             .unwrap();
         assert_eq!(first, second);
         assert_eq!(second.revocation_reason.as_deref(), Some("first"));
         let bad = backend
-            .revoke(Caller::Instance, "mt_not_an_id", None)
+            .revoke(&Caller::Instance, "mt_not_an_id", None)
             .unwrap_err();
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     }
@@ -559,28 +537,36 @@ mod tests {
     fn verify_checks_scope_state_and_records_use() {
         let backend = backend();
         let created = backend
-            .create(0, opaque(Expiry::Seconds(60), None, None))
+            .create(
+                &machine(&backend, 0),
+                opaque(Expiry::Seconds(60), None, None),
+            )
             .unwrap();
         let value = created.token.clone().unwrap();
         let value = value.expose_secret();
         // c is not in a's scopes; a itself is not either.
-        for caller in [Caller::Machine(2), Caller::Machine(0)] {
-            let error = backend.verify(caller, value).unwrap_err();
+        for caller in [
+            Caller::Machine(machine(&backend, 2)),
+            Caller::Machine(machine(&backend, 0)),
+        ] {
+            let error = backend.verify(&caller, value).unwrap_err();
             assert_eq!(error.status, StatusCode::NOT_FOUND);
         }
-        let verified = backend.verify(Caller::Machine(1), value).unwrap();
+        let verified = backend
+            .verify(&Caller::Machine(machine(&backend, 1)), value)
+            .unwrap();
         assert_eq!(verified.last_used_at, Some(backend.clock.now_ms()));
         assert!(verified.token.is_none());
-        backend.verify(Caller::Instance, value).unwrap();
+        backend.verify(&Caller::Instance, value).unwrap();
         backend.clock.advance(Duration::from_secs(60));
-        let expired = backend.verify(Caller::Instance, value).unwrap_err();
+        let expired = backend.verify(&Caller::Instance, value).unwrap_err();
         assert_eq!(
             expired.detail.long_message.as_deref(),
             Some("The M2M token has expired.")
         );
         assert_eq!(
             backend
-                .verify(Caller::Instance, &created.id)
+                .verify(&Caller::Instance, &created.id)
                 .unwrap_err()
                 .status,
             StatusCode::NOT_FOUND
@@ -597,12 +583,12 @@ mod tests {
                 .unwrap(),
             min_remaining_ttl_seconds: Some(5),
         };
-        let created = backend.create(0, request).unwrap();
+        let created = backend.create(&machine(&backend, 0), request).unwrap();
         let now = backend.clock.now_ms();
         assert_eq!(created.expiration, Some((now / 1000 + 3600) * 1000));
         let jwt = created.token.clone().unwrap();
         let verified = backend
-            .verify(Caller::Machine(1), jwt.expose_secret())
+            .verify(&Caller::Machine(machine(&backend, 1)), jwt.expose_secret())
             .unwrap();
         assert_eq!(verified.id, created.id);
         assert_eq!(
@@ -611,7 +597,7 @@ mod tests {
         );
         assert_eq!(
             backend
-                .verify(Caller::Machine(2), jwt.expose_secret())
+                .verify(&Caller::Machine(machine(&backend, 2)), jwt.expose_secret())
                 .unwrap_err()
                 .status,
             StatusCode::NOT_FOUND
@@ -620,21 +606,21 @@ mod tests {
         let a = backend.instance.machines[0].id().to_owned();
         assert_eq!(
             backend
-                .list(Caller::Instance, &query(&a, false, false))
+                .list(&Caller::Instance, &query(&a, false, false))
                 .unwrap()
                 .total_count,
             0
         );
         assert_eq!(
             backend
-                .revoke(Caller::Instance, &created.id, None)
+                .revoke(&Caller::Instance, &created.id, None)
                 .unwrap_err()
                 .status,
             StatusCode::NOT_FOUND
         );
         backend.clock.advance(Duration::from_secs(3600));
         assert!(backend
-            .verify(Caller::Instance, jwt.expose_secret())
+            .verify(&Caller::Instance, jwt.expose_secret())
             .is_err());
         let reserved = CreateRequest {
             format: TokenFormat::Jwt,
@@ -643,16 +629,18 @@ mod tests {
             min_remaining_ttl_seconds: None,
         };
         assert_eq!(
-            backend.create(0, reserved).unwrap_err().status,
+            backend
+                .create(&machine(&backend, 0), reserved)
+                .unwrap_err()
+                .status,
             StatusCode::UNPROCESSABLE_ENTITY
         );
     }
 
     #[test]
-    fn jwks_needs_the_instance_key() {
+    fn jwks_lists_the_signing_key_under_the_instance_id() {
         let backend = backend();
-        assert!(backend.jwks(Caller::Machine(0)).is_err());
-        let jwks = backend.jwks(Caller::Instance).unwrap();
+        let jwks = backend.jwks();
         assert_eq!(jwks["keys"][0]["kid"], backend.instance.id.as_str());
     }
 }
