@@ -104,3 +104,19 @@ fn bad_configuration_is_a_usage_error() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn an_unreadable_state_file_is_a_usage_error_with_a_hint() {
+    let dir = std::env::temp_dir().join(format!("clerk-m2m-cli-state-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("state.json");
+    std::fs::write(&state, "{ not json").unwrap();
+    let output = bare()
+        .args(["emulator", "--state", state.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (_, stderr) = texts(&output);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--state file"), "{stderr}");
+}

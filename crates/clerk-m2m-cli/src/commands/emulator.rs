@@ -20,6 +20,7 @@ fn failure(error: EmulatorError) -> Failure {
     }
     let exit = match error {
         EmulatorError::InvalidConfig { .. }
+        | EmulatorError::InvalidState { .. }
         | EmulatorError::SigningKey { .. }
         | EmulatorError::Io { .. } => Exit::Usage,
         _ => Exit::Failure,
@@ -31,6 +32,9 @@ fn failure(error: EmulatorError) -> Failure {
         }
         EmulatorError::InvalidConfig { .. } | EmulatorError::Io { .. } => {
             failure.with_hint("see `clerk-m2m emulator --help` for the --config file format")
+        }
+        EmulatorError::InvalidState { .. } => {
+            failure.with_hint("fix or remove the --state file (it is rewritten on shutdown)")
         }
         _ => failure,
     }
