@@ -516,6 +516,11 @@ impl AuthRules {
         self.required_scope.as_deref()
     }
 
+    /// Whether a JWT's scopes count for the scope check.
+    pub fn trusts_jwt_scopes(&self) -> bool {
+        self.trust_jwt_scopes
+    }
+
     /// Decides on `token` given what verifying it returned.
     pub fn accept(
         &self,
@@ -755,6 +760,7 @@ mod tests {
             "fails closed"
         );
         let trusting = rules.clone().trust_jwt_scopes(true);
+        assert!(trusting.trusts_jwt_scopes() && !rules.trusts_jwt_scopes());
         trusting.check_scope(&scoped, &TokenFormat::Jwt).unwrap();
         AuthRules::new()
             .check_scope(&token(&[]), &TokenFormat::Jwt)
