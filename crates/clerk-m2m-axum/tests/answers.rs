@@ -18,12 +18,12 @@ async fn no_credentials_is_401_without_an_error_code() {
     let whoami = format!("{url}/whoami");
 
     let missing = get_with(&whoami, &[]).await;
-    missing.assert_refused(401, Some(CHALLENGE), None, "token-invalid");
+    missing.assert_no_credentials();
     assert_eq!(missing.body["message"], "no Authorization header");
 
     for other_scheme in ["Basic dXNlcjpwYXNz", "mt_0123456789abcdef", ""] {
         let answer = get_with(&whoami, &[other_scheme]).await;
-        answer.assert_refused(401, Some(CHALLENGE), None, "token-invalid");
+        answer.assert_no_credentials();
     }
     assert_eq!(emulator.requests_received(), 0, "nothing was verified");
 }
@@ -42,22 +42,12 @@ async fn an_empty_or_malformed_bearer_is_400_invalid_request() {
         "Bearer ab\"c",
     ] {
         let answer = get_with(&whoami, &[value]).await;
-        answer.assert_refused(
-            400,
-            Some(INVALID_REQUEST),
-            Some("invalid_request"),
-            "token-invalid",
-        );
+        answer.assert_invalid_request();
     }
     let (_, token) = mint_opaque(&emulator).await;
     let bearer = format!("Bearer {token}");
     let twice = get_with(&whoami, &[&bearer, &bearer]).await;
-    twice.assert_refused(
-        400,
-        Some(INVALID_REQUEST),
-        Some("invalid_request"),
-        "token-invalid",
-    );
+    twice.assert_invalid_request();
     assert_eq!(twice.body["message"], "more than one Authorization header");
     assert_eq!(emulator.requests_received(), 1, "only the create");
 }
@@ -70,23 +60,13 @@ async fn garbage_and_tampered_tokens_are_401_invalid_token() {
 
     for garbage in ["garbage", "mt_0123456789abcdef0123456789abcdef", "a.b.c"] {
         let answer = get_bearer(&whoami, garbage).await;
-        answer.assert_refused(
-            401,
-            Some(INVALID_TOKEN),
-            Some("invalid_token"),
-            "token-invalid",
-        );
+        answer.assert_invalid_token("token-invalid");
     }
 
     let (_, jwt) = mint_jwt(&emulator).await;
     let tampered = format!("{}AAAA", &jwt[..jwt.len() - 4]);
     let answer = get_bearer(&whoami, &tampered).await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-verification-failed",
-    );
+    answer.assert_invalid_token("token-verification-failed");
     assert_eq!(
         answer.body["message"],
         "token verification failed: invalid signature"
@@ -109,12 +89,7 @@ async fn a_token_expired_on_the_emulator_clock_is_401_invalid_token() {
     assert_eq!(get_bearer(&whoami, &token).await.status, 200);
     emulator.advance(Duration::from_secs(1));
     let answer = get_bearer(&whoami, &token).await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-invalid",
-    );
+    answer.assert_invalid_token("token-invalid");
 }
 
 #[tokio::test]
@@ -136,12 +111,7 @@ async fn an_expired_jwt_is_401_invalid_token() {
     // Past `exp` plus the default 5 s of clock skew.
     clock.advance(Duration::from_secs(606));
     let answer = get_bearer(&whoami, &jwt).await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-verification-failed",
-    );
+    answer.assert_invalid_token("token-verification-failed");
     assert_eq!(
         answer.body["message"],
         "token verification failed: the token has expired"
@@ -161,12 +131,7 @@ async fn a_revoked_token_is_401_invalid_token() {
         .await
         .unwrap();
     let answer = get_bearer(&whoami, &token).await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-invalid",
-    );
+    answer.assert_invalid_token("token-invalid");
 }
 
 #[tokio::test]
@@ -177,12 +142,7 @@ async fn a_token_not_scoped_to_this_machine_is_401_invalid_token() {
     // answers 404 to the receiver's key.
     let (_, own) = mint(&emulator, RECEIVER, CreateTokenParams::new()).await;
     let answer = get_bearer(&format!("{url}/whoami"), &own).await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-invalid",
-    );
+    answer.assert_invalid_token("token-invalid");
 }
 
 #[tokio::test]
@@ -194,17 +154,10 @@ async fn a_token_without_the_required_scope_is_403_insufficient_scope() {
     let layer = M2mAuthLayer::new(receiver_client(&emulator)).require_scope(required.clone());
     let url = serve(whoami_app(layer)).await;
     let whoami = format!("{url}/whoami");
-    let challenge =
-        format!(r#"Bearer realm="clerk-m2m", error="insufficient_scope", scope="{required}""#);
 
     let (_, opaque) = mint_opaque(&emulator).await;
     let answer = get_bearer(&whoami, &opaque).await;
-    answer.assert_refused(
-        403,
-        Some(&challenge),
-        Some("insufficient_scope"),
-        "token-invalid",
-    );
+    answer.assert_insufficient_scope(&required);
     assert_eq!(
         answer.body["message"],
         "the token is not allowed to call this machine"
@@ -220,12 +173,7 @@ async fn a_token_without_the_required_scope_is_403_insufficient_scope() {
     )
     .await;
     let answer = get_bearer(&whoami, &jwt).await;
-    answer.assert_refused(
-        403,
-        Some(&challenge),
-        Some("insufficient_scope"),
-        "token-invalid",
-    );
+    answer.assert_insufficient_scope(&required);
 }
 
 #[tokio::test]
@@ -283,7 +231,7 @@ async fn clerk_unreachable_is_503_never_401() {
     emulator.shutdown();
 
     let answer = get_bearer(&format!("{url}/whoami"), &token).await;
-    answer.assert_refused(503, None, None, "unexpected-error");
+    answer.assert_our_fault(503, "unexpected-error");
     assert_eq!(answer.body["message"], "Clerk is unreachable");
 }
 
@@ -297,7 +245,7 @@ async fn a_jwks_that_cannot_be_fetched_is_503_never_401() {
     // Clerk answers the JWKS fetch with a 503.
     emulator.inject_fault(Fault::status(StatusCode::SERVICE_UNAVAILABLE), 1);
     let answer = get_bearer(&whoami, &jwt).await;
-    answer.assert_refused(503, None, None, "unexpected-error");
+    answer.assert_our_fault(503, "unexpected-error");
     assert_eq!(emulator.pending_faults(), 0, "the JWKS was asked for");
 
     // Clerk is gone before any key was fetched.
@@ -309,7 +257,7 @@ async fn a_jwks_that_cannot_be_fetched_is_503_never_401() {
     let (_, jwt) = mint_jwt(&emulator_gone).await;
     emulator_gone.shutdown();
     let answer = get_bearer(&format!("{url}/whoami"), &jwt).await;
-    answer.assert_refused(503, None, None, "unexpected-error");
+    answer.assert_our_fault(503, "unexpected-error");
 }
 
 #[tokio::test]
@@ -324,7 +272,7 @@ async fn our_own_misconfiguration_is_500_never_401() {
     let url = serve(whoami_app(M2mAuthLayer::new(wrong_key))).await;
     let (_, token) = mint_opaque(&emulator).await;
     let answer = get_bearer(&format!("{url}/whoami"), &token).await;
-    answer.assert_refused(500, None, None, "secret-key-invalid");
+    answer.assert_our_fault(500, "secret-key-invalid");
     assert!(!answer.body.to_string().contains("ak_test"));
 
     // No key to verify JWTs with (neither CLERK_JWT_KEY nor CLERK_SECRET_KEY).
@@ -332,5 +280,5 @@ async fn our_own_misconfiguration_is_500_never_401() {
     let url = serve(whoami_app(M2mAuthLayer::new(machine_key_only))).await;
     let (_, jwt) = mint_jwt(&emulator).await;
     let answer = get_bearer(&format!("{url}/whoami"), &jwt).await;
-    answer.assert_refused(500, None, None, "secret-key-invalid");
+    answer.assert_our_fault(500, "secret-key-invalid");
 }

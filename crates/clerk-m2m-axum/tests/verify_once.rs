@@ -43,25 +43,13 @@ async fn a_route_requirement_reads_what_the_router_layer_verified() {
     // A refusal by the route's requirement costs no second verification either.
     let before = emulator.requests_received();
     let answer = get_bearer(&format!("{url}/for-a/whoami"), &token).await;
-    let challenge =
-        format!(r#"Bearer realm="clerk-m2m", error="insufficient_scope", scope="{caller}""#);
-    answer.assert_refused(
-        403,
-        Some(&challenge),
-        Some("insufficient_scope"),
-        "token-invalid",
-    );
+    answer.assert_insufficient_scope(&caller);
     assert_eq!(emulator.requests_received() - before, 1);
 
     // An invalid token is refused by the router layer before the route's requirement.
     let before = emulator.requests_received();
     let answer = get_bearer(&format!("{url}/scoped/whoami"), "mt_unknown").await;
-    answer.assert_refused(
-        401,
-        Some(INVALID_TOKEN),
-        Some("invalid_token"),
-        "token-invalid",
-    );
+    answer.assert_invalid_token("token-invalid");
     assert_eq!(emulator.requests_received() - before, 1);
 }
 

@@ -133,6 +133,48 @@ impl Answer {
         let keys: Vec<&String> = self.body.as_object().expect("an object").keys().collect();
         assert_eq!(keys, ["error", "code", "message"], "exactly three fields");
     }
+
+    /// 401 without an error code: no bearer credentials.
+    #[track_caller]
+    pub fn assert_no_credentials(&self) {
+        self.assert_refused(401, Some(CHALLENGE), None, "token-invalid");
+    }
+
+    /// 400 `invalid_request`: `Bearer` with an empty or malformed value.
+    #[track_caller]
+    pub fn assert_invalid_request(&self) {
+        self.assert_refused(
+            400,
+            Some(INVALID_REQUEST),
+            Some("invalid_request"),
+            "token-invalid",
+        );
+    }
+
+    /// 401 `invalid_token`, with the Authenticator's `code`.
+    #[track_caller]
+    pub fn assert_invalid_token(&self, code: &str) {
+        self.assert_refused(401, Some(INVALID_TOKEN), Some("invalid_token"), code);
+    }
+
+    /// 403 `insufficient_scope`, naming the required scope.
+    #[track_caller]
+    pub fn assert_insufficient_scope(&self, required: &str) {
+        let challenge =
+            format!(r#"Bearer realm="clerk-m2m", error="insufficient_scope", scope="{required}""#);
+        self.assert_refused(
+            403,
+            Some(&challenge),
+            Some("insufficient_scope"),
+            "token-invalid",
+        );
+    }
+
+    /// A 5xx: our fault, no challenge, no RFC 6750 code.
+    #[track_caller]
+    pub fn assert_our_fault(&self, status: u16, code: &str) {
+        self.assert_refused(status, None, None, code);
+    }
 }
 
 /// `GET {url}` with these `Authorization` header values (none, one, or several).
