@@ -3,8 +3,9 @@
 //! error codes and an HTTP status. No I/O: the `Authenticator` of both
 //! clients (`clerk-m2m-async`, `clerk-m2m-blocking`) shares it.
 
-use crate::{Error, M2mToken, RequestError};
+use crate::{Error, M2mToken, RequestError, TokenFormat};
 use http::StatusCode;
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why an `Authenticator` (of either client) refused a request.
@@ -18,9 +19,11 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AuthErrorKind {
-    /// No `Authorization` header. 401, `token-invalid`.
+    /// No `Authorization` header, or `Bearer` with no token. 401, `token-invalid`.
     MissingToken,
-    /// An `Authorization` header that is not `Bearer <token>`. 401, `token-invalid`.
+    /// An `Authorization` header that is not `Bearer <token>`: another
+    /// scheme, a value that is not an RFC 6750 `b64token`, more than one
+    /// header. 401, `token-invalid`.
     MalformedHeader,
     /// The API does not know the token, or it is revoked or expired; or the
     /// token is too large to be one. 401, `token-invalid`.
@@ -156,16 +159,29 @@ impl AuthErrorKind {
     }
 }
 
+/// How a token counts for the scope rule: [`TokenFormat::Jwt`] for an M2M
+/// JWT (which `verify_token` checks locally, and whose scopes are its
+/// creator's own claims), else [`TokenFormat::Opaque`] (posted to the API,
+/// which vouches for its scopes).
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
-fn is_jwt(token: &str) -> bool {
-    crate::jwt::is_m2m_jwt(token).unwrap_or(false)
+pub fn token_format(token: &str) -> TokenFormat {
+    if crate::jwt::is_m2m_jwt(token).unwrap_or(false) {
+        TokenFormat::Jwt
+    } else {
+        TokenFormat::Opaque
+    }
 }
 
-/// Without local verification every token goes to the API, which vouches
-/// for opaque tokens only; count anything JWT-shaped as a JWT for scopes.
+/// How a token counts for the scope rule. Without local verification every
+/// token goes to the API, which vouches for opaque tokens only: anything
+/// JWT-shaped counts as a JWT.
 #[cfg(not(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring")))]
-fn is_jwt(token: &str) -> bool {
-    token.split('.').count() == 3
+pub fn token_format(token: &str) -> TokenFormat {
+    if token.split('.').count() == 3 {
+        TokenFormat::Jwt
+    } else {
+        TokenFormat::Opaque
+    }
 }
 
 /// The bearer token of a request's headers: exactly one `Authorization`
@@ -198,39 +214,114 @@ pub fn bearer_token_from_value(value: Option<&http::HeaderValue>) -> Result<&str
 
 /// The token from an `Authorization` header value `Bearer <token>` (the
 /// scheme is case-insensitive); `None` is a missing header.
+///
+/// The token must be an RFC 6750 `b64token` (letters, digits, `-._~+/`,
+/// then `=` padding): every M2M token is one. Another scheme (or none) is a
+/// request without bearer credentials (no RFC 6750 error code); `Bearer`
+/// with an empty or malformed value is `invalid_request`.
 pub fn bearer_token(value: Option<&str>) -> Result<&str, AuthError> {
     let value = value.ok_or(AuthError::new(
         AuthErrorKind::MissingToken,
         "no Authorization header",
     ))?;
     let value = value.trim();
-    let malformed = || {
+    let no_token = || {
         AuthError::new(
-            AuthErrorKind::MalformedHeader,
-            "the Authorization header is not `Bearer <token>`",
-        )
-    };
-    if value.eq_ignore_ascii_case("bearer") {
-        return Err(AuthError::new(
             AuthErrorKind::MissingToken,
             "the Authorization header has no token",
-        ));
+        )
+        .with_rfc6750_error(Some(Rfc6750Error::InvalidRequest))
+    };
+    if value.eq_ignore_ascii_case("bearer") {
+        return Err(no_token());
     }
-    let (scheme, token) = value.split_once(' ').ok_or_else(malformed)?;
+    let other_scheme = || {
+        AuthError::new(
+            AuthErrorKind::MalformedHeader,
+            "the Authorization scheme is not Bearer",
+        )
+        .with_rfc6750_error(None)
+    };
+    let (scheme, token) = value.split_once(' ').ok_or_else(other_scheme)?;
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(malformed());
+        return Err(other_scheme());
     }
     let token = token.trim_start_matches(' ');
     if token.is_empty() {
+        return Err(no_token());
+    }
+    if !is_b64token(token) {
         return Err(AuthError::new(
-            AuthErrorKind::MissingToken,
-            "the Authorization header has no token",
+            AuthErrorKind::MalformedHeader,
+            "the bearer token is not a b64token (RFC 6750)",
         ));
     }
-    if token.bytes().any(|byte| !byte.is_ascii_graphic()) {
-        return Err(malformed());
-    }
     Ok(token)
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-._~+/".contains(&byte))
+}
+
+/// The error code of an RFC 6750 §3.1 `WWW-Authenticate: Bearer` challenge,
+/// for [`AuthError::rfc6750_error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rfc6750Error {
+    /// `invalid_request` (400): `Bearer` with an empty or malformed value,
+    /// or more than one `Authorization` header.
+    InvalidRequest,
+    /// `invalid_token` (401): unknown, revoked, expired or otherwise invalid.
+    InvalidToken,
+    /// `insufficient_scope` (403): a valid token without the required scope.
+    InsufficientScope,
+}
+
+impl Rfc6750Error {
+    /// The code as written in the challenge: `invalid_request`,
+    /// `invalid_token` or `insufficient_scope`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+
+    /// The status RFC 6750 §3.1 gives it: 400, 401 or 403.
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::InvalidRequest => StatusCode::BAD_REQUEST,
+            Self::InvalidToken => StatusCode::UNAUTHORIZED,
+            Self::InsufficientScope => StatusCode::FORBIDDEN,
+        }
+    }
+
+    /// What a kind means in RFC 6750 terms when nothing finer is known.
+    fn of_kind(kind: AuthErrorKind) -> Option<Self> {
+        match kind {
+            AuthErrorKind::MalformedHeader => Some(Self::InvalidRequest),
+            AuthErrorKind::InvalidToken | AuthErrorKind::VerificationFailed => {
+                Some(Self::InvalidToken)
+            }
+            AuthErrorKind::MissingScope => Some(Self::InsufficientScope),
+            AuthErrorKind::MissingToken
+            | AuthErrorKind::SecretKeyInvalid
+            | AuthErrorKind::Unavailable
+            | AuthErrorKind::Unexpected => None,
+        }
+    }
+}
+
+impl fmt::Display for Rfc6750Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Why a request was not authenticated: the kind (with its
@@ -243,6 +334,7 @@ pub fn bearer_token(value: Option<&str>) -> Result<&str, AuthError> {
 pub struct AuthError {
     kind: AuthErrorKind,
     detail: &'static str,
+    rfc6750_error: Option<Rfc6750Error>,
     source: Option<Box<Error>>,
 }
 
@@ -251,15 +343,25 @@ impl AuthError {
         Self {
             kind,
             detail,
+            rfc6750_error: Rfc6750Error::of_kind(kind),
             source: None,
         }
     }
 
+    /// Where the header parser knows better than the kind (`Bearer` with
+    /// no token; another scheme).
+    fn with_rfc6750_error(mut self, error: Option<Rfc6750Error>) -> Self {
+        self.rfc6750_error = error;
+        self
+    }
+
     /// Wraps a failed `verify_token` call (of either client).
     pub fn from_verify_error(error: Error) -> Self {
+        let kind = AuthErrorKind::from_verify_error(&error);
         Self {
-            kind: AuthErrorKind::from_verify_error(&error),
+            kind,
             detail: "verification failed",
+            rfc6750_error: Rfc6750Error::of_kind(kind),
             source: Some(Box::new(error)),
         }
     }
@@ -283,6 +385,58 @@ impl AuthError {
     pub fn verify_error(&self) -> Option<&Error> {
         self.source.as_deref()
     }
+
+    /// The RFC 6750 §3.1 error code for a `WWW-Authenticate: Bearer`
+    /// challenge: `None` when the request carried no bearer credentials (no
+    /// header, another scheme) and when the fault is ours (a 5xx).
+    ///
+    /// ```
+    /// use clerk_m2m_types::auth::{bearer_token, Rfc6750Error};
+    ///
+    /// let no_header = bearer_token(None).unwrap_err();
+    /// assert_eq!(no_header.rfc6750_error(), None);
+    /// let basic = bearer_token(Some("Basic dXNlcjpwYXNz")).unwrap_err();
+    /// assert_eq!((basic.rfc6750_error(), basic.rfc6750_status().as_u16()), (None, 401));
+    /// let empty = bearer_token(Some("Bearer ")).unwrap_err();
+    /// assert_eq!(empty.rfc6750_error(), Some(Rfc6750Error::InvalidRequest));
+    /// assert_eq!(empty.rfc6750_status().as_u16(), 400);
+    /// ```
+    pub fn rfc6750_error(&self) -> Option<Rfc6750Error> {
+        self.rfc6750_error
+    }
+
+    /// The status RFC 6750 §3.1 answers with: as [`status`](Self::status),
+    /// except 400 for `invalid_request` (where `@clerk/backend` says 401).
+    pub fn rfc6750_status(&self) -> StatusCode {
+        match self.rfc6750_error {
+            Some(error) => error.status(),
+            None => self.status(),
+        }
+    }
+
+    /// Whether the request carried no bearer credentials at all (no
+    /// `Authorization` header, or another scheme): RFC 6750's 401 without an
+    /// error code, which an optional-authentication route may let through.
+    pub fn is_without_credentials(&self) -> bool {
+        self.rfc6750_error.is_none() && self.kind.is_client_error()
+    }
+
+    /// A fixed text that is safe to show the caller: what was wrong with
+    /// its request (a local JWT check names the failed check), or for a
+    /// fault on our side only the kind's description, never its cause.
+    pub fn caller_message(&self) -> Cow<'static, str> {
+        if !self.kind.is_client_error() {
+            return Cow::Borrowed(self.kind.description());
+        }
+        match self.source.as_deref() {
+            None => Cow::Borrowed(self.detail),
+            #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+            Some(Error::Jwt { source }) => {
+                Cow::Owned(format!("{}: {source}", self.kind.description()))
+            }
+            Some(_) => Cow::Borrowed(self.kind.description()),
+        }
+    }
 }
 
 impl fmt::Debug for AuthError {
@@ -292,6 +446,7 @@ impl fmt::Debug for AuthError {
             .field("code", &self.code())
             .field("status", &self.status().as_u16())
             .field("detail", &self.detail)
+            .field("rfc6750_error", &self.rfc6750_error)
             .field("source", &self.source)
             .finish()
     }
@@ -356,11 +511,31 @@ impl AuthRules {
         Ok(())
     }
 
+    /// The scope this service requires, if any.
+    pub fn required_scope(&self) -> Option<&str> {
+        self.required_scope.as_deref()
+    }
+
+    /// Whether a JWT's scopes count for the scope check.
+    pub fn trusts_jwt_scopes(&self) -> bool {
+        self.trust_jwt_scopes
+    }
+
     /// Decides on `token` given what verifying it returned.
     pub fn accept(
         &self,
         token: &str,
         verified: Result<M2mToken, Error>,
+    ) -> Result<M2mToken, AuthError> {
+        self.accept_verified(verified, &token_format(token))
+    }
+
+    /// As [`accept`](Self::accept), for a caller that already knows the
+    /// token's [`token_format`].
+    pub fn accept_verified(
+        &self,
+        verified: Result<M2mToken, Error>,
+        format: &TokenFormat,
     ) -> Result<M2mToken, AuthError> {
         let verified = verified.map_err(AuthError::from_verify_error)?;
         if verified.revoked {
@@ -375,21 +550,30 @@ impl AuthRules {
                 "the token has expired",
             ));
         }
-        if let Some(scope) = &self.required_scope {
-            if is_jwt(token) && !self.trust_jwt_scopes {
-                return Err(AuthError::new(
-                    AuthErrorKind::MissingScope,
-                    "a JWT's scopes are its creator's own claims and are not trusted (see trust_jwt_scopes)",
-                ));
-            }
-            if !verified.has_scope(scope) {
-                return Err(AuthError::new(
-                    AuthErrorKind::MissingScope,
-                    "the token is not allowed to call this machine",
-                ));
-            }
-        }
+        self.check_scope(&verified, format)?;
         Ok(verified)
+    }
+
+    /// The scope rule alone, for a token already verified and accepted
+    /// (e.g. by a router-wide check, before a route's own requirement).
+    /// Only an opaque token's scopes count unless JWT scopes are trusted.
+    pub fn check_scope(&self, verified: &M2mToken, format: &TokenFormat) -> Result<(), AuthError> {
+        let Some(scope) = &self.required_scope else {
+            return Ok(());
+        };
+        if *format != TokenFormat::Opaque && !self.trust_jwt_scopes {
+            return Err(AuthError::new(
+                AuthErrorKind::MissingScope,
+                "a JWT's scopes are its creator's own claims and are not trusted (see trust_jwt_scopes)",
+            ));
+        }
+        if !verified.has_scope(scope) {
+            return Err(AuthError::new(
+                AuthErrorKind::MissingScope,
+                "the token is not allowed to call this machine",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -440,6 +624,14 @@ mod tests {
     #[test]
     fn jwt_failures() {
         use std::sync::Arc;
+        let expired = AuthError::from_verify_error(Error::Jwt {
+            source: crate::jwt::JwtError::new(crate::jwt::JwtErrorKind::Expired, ""),
+        });
+        assert_eq!(
+            expired.caller_message(),
+            "token verification failed: the token has expired"
+        );
+        assert_eq!(expired.rfc6750_error(), Some(Rfc6750Error::InvalidToken));
         let too_large = crate::jwt::is_m2m_jwt(&"a".repeat(9000)).unwrap_err();
         assert_eq!(
             pair(&Error::Jwt { source: too_large }),
@@ -465,6 +657,10 @@ mod tests {
         assert_eq!(bearer_token(Some("Bearer mt_abc")).unwrap(), "mt_abc");
         assert_eq!(bearer_token(Some("bearer  a.b.c ")).unwrap(), "a.b.c");
         assert_eq!(bearer_token(Some("BEARER x")).unwrap(), "x");
+        assert_eq!(
+            bearer_token(Some("Bearer a-_~+/Z9==")).unwrap(),
+            "a-_~+/Z9=="
+        );
         let kind = |value| bearer_token(value).unwrap_err().kind();
         assert_eq!(kind(None), AuthErrorKind::MissingToken);
         assert_eq!(kind(Some("Bearer ")), AuthErrorKind::MissingToken);
@@ -474,5 +670,100 @@ mod tests {
         assert_eq!(kind(Some("mt_abc")), AuthErrorKind::MalformedHeader);
         assert_eq!(kind(Some("Bearer a b")), AuthErrorKind::MalformedHeader);
         assert_eq!(kind(Some("Bearer a\tb")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Bearer a,b")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Bearer ==")), AuthErrorKind::MalformedHeader);
+        assert_eq!(kind(Some("Bearer a=b")), AuthErrorKind::MalformedHeader);
+    }
+
+    fn rfc6750(error: &AuthError) -> (Option<&'static str>, u16, bool) {
+        (
+            error.rfc6750_error().map(Rfc6750Error::as_str),
+            error.rfc6750_status().as_u16(),
+            error.is_without_credentials(),
+        )
+    }
+
+    #[test]
+    fn rfc6750_answers_for_headers() {
+        let header = |value| rfc6750(&bearer_token(value).unwrap_err());
+        // No bearer credentials at all: 401 without an error code.
+        for value in [None, Some(""), Some("Basic dXNlcjpwYXNz"), Some("mt_abc")] {
+            assert_eq!(header(value), (None, 401, true), "{value:?}");
+        }
+        // Bearer, but empty or malformed: 400 invalid_request.
+        for value in [
+            "Bearer",
+            "Bearer   ",
+            "Bearer a b",
+            "Bearer a\"b",
+            "Bearer ü",
+        ] {
+            assert_eq!(
+                header(Some(value)),
+                (Some("invalid_request"), 400, false),
+                "{value:?}"
+            );
+        }
+        let mut headers = http::HeaderMap::new();
+        headers.append(http::header::AUTHORIZATION, "Bearer a".parse().unwrap());
+        headers.append(http::header::AUTHORIZATION, "Bearer b".parse().unwrap());
+        let twice = bearer_token_from_headers(&headers).unwrap_err();
+        assert_eq!(rfc6750(&twice), (Some("invalid_request"), 400, false));
+        let binary = http::HeaderValue::from_bytes(b"Bearer \xff").unwrap();
+        let binary = bearer_token_from_value(Some(&binary)).unwrap_err();
+        assert_eq!(rfc6750(&binary), (Some("invalid_request"), 400, false));
+    }
+
+    fn token(scopes: &[&str]) -> M2mToken {
+        let mut token = M2mToken::new("mt_0123456789abcdef0123456789abcdef", "mch_a", 0);
+        token.scopes = scopes.iter().map(|scope| (*scope).to_owned()).collect();
+        token
+    }
+
+    #[test]
+    fn rfc6750_answers_for_tokens() {
+        let rules = AuthRules::new().require_scope("mch_me");
+        let opaque = TokenFormat::Opaque;
+        let accept = |verified: Result<M2mToken, Error>| {
+            rules.accept_verified(verified, &opaque).unwrap_err()
+        };
+        assert_eq!(
+            rfc6750(&accept(Err(api(404)))),
+            (Some("invalid_token"), 401, false)
+        );
+        let mut revoked = token(&["mch_me"]);
+        revoked.revoked = true;
+        let revoked = accept(Ok(revoked));
+        assert_eq!(rfc6750(&revoked), (Some("invalid_token"), 401, false));
+        assert_eq!(revoked.caller_message(), "the token is revoked");
+        let unscoped = accept(Ok(token(&["mch_other"])));
+        assert_eq!(rfc6750(&unscoped), (Some("insufficient_scope"), 403, false));
+        // Our faults: no RFC 6750 code, a 5xx, and never the cause in the message.
+        let down = accept(Err(api(503)));
+        assert_eq!(rfc6750(&down), (None, 503, false));
+        assert_eq!(down.caller_message(), "Clerk is unreachable");
+        let our_key = accept(Err(api(401)));
+        assert_eq!(rfc6750(&our_key), (None, 500, false));
+    }
+
+    #[test]
+    fn scope_rule_alone() {
+        let rules = AuthRules::new().require_scope("mch_me");
+        assert_eq!(rules.required_scope(), Some("mch_me"));
+        let scoped = token(&["mch_me"]);
+        rules.check_scope(&scoped, &TokenFormat::Opaque).unwrap();
+        let error = rules.check_scope(&scoped, &TokenFormat::Jwt).unwrap_err();
+        assert_eq!(error.kind(), AuthErrorKind::MissingScope);
+        let unknown = TokenFormat::Unknown("future".into());
+        assert!(
+            rules.check_scope(&scoped, &unknown).is_err(),
+            "fails closed"
+        );
+        let trusting = rules.clone().trust_jwt_scopes(true);
+        assert!(trusting.trusts_jwt_scopes() && !rules.trusts_jwt_scopes());
+        trusting.check_scope(&scoped, &TokenFormat::Jwt).unwrap();
+        AuthRules::new()
+            .check_scope(&token(&[]), &TokenFormat::Jwt)
+            .unwrap();
     }
 }
