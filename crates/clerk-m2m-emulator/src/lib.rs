@@ -116,6 +116,7 @@
 //! request was read and processed, a malformed or empty body).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api_error;
 mod backend;
