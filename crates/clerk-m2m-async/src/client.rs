@@ -21,6 +21,42 @@ use std::time::Duration;
 ///
 /// Calls need a Tokio runtime with the time driver enabled (`#[tokio::main]`
 /// enables it). `Debug` never shows a key.
+///
+/// # Examples
+///
+/// Any closure from request to response is a transport (tests, or your own
+/// HTTP stack); here one plays the Backend API for a verify call:
+///
+/// ```
+/// use clerk_m2m_async::{Client, TransportError, VerifyTokenParams};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+/// let transport = |request: http::Request<Vec<u8>>| async move {
+///     assert_eq!(request.uri(), "https://api.clerk.com/m2m_tokens/verify");
+///     assert_eq!(request.body(), br#"{"token":"mt_test_only_value"}"#);
+///     let token = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef",
+///         "subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],
+///         "revoked":false,"expired":false,"created_at":1716879600000,"updated_at":1716879600000}"#;
+///     http::Response::builder()
+///         .status(200)
+///         .header("content-type", "application/json")
+///         .body(token.as_bytes().to_vec())
+///         .map_err(TransportError::other)
+/// };
+/// let client = Client::builder()
+///     .secret_key("sk_test_example")
+///     .transport(transport)
+///     .build()?;
+/// // Clones share the transport and the JWKS cache: clone freely.
+/// let for_a_request_handler = client.clone();
+/// let caller = for_a_request_handler
+///     .verify_token(VerifyTokenParams::new("mt_test_only_value"))
+///     .await?;
+/// assert_eq!(caller.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -98,16 +134,128 @@ impl Client {
     /// Never retried once the request may have reached the server (each
     /// create mints a billed token): only a 429 or a failure before sending
     /// is tried again.
+    ///
+    /// # Examples
+    ///
+    /// A token with a one-hour lifetime; its value is on this answer only:
+    ///
+    /// ```
+    /// use clerk_m2m_async::{Client, CreateTokenParams};
+    /// # use clerk_m2m_async::TransportError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// # // A closure plays the Backend API: it checks the request and answers with
+    /// # // canned JSON.
+    /// # let transport = |request: http::Request<Vec<u8>>| async move {
+    /// #     assert_eq!(request.method(), "POST");
+    /// #     assert_eq!(request.uri().path(), "/m2m_tokens");
+    /// #     let body = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],"claims":null,"token":"mt_test_only_value","revoked":false,"revocation_reason":null,"expired":false,"expiration":1716883200000,"last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}"#.to_owned();
+    /// #     http::Response::builder()
+    /// #         .status(201)
+    /// #         .header("content-type", "application/json")
+    /// #         .body(body.into_bytes())
+    /// #         .map_err(TransportError::other)
+    /// # };
+    /// # let client = Client::builder()
+    /// #     .machine_secret_key("ak_test_example")
+    /// #     .transport(transport)
+    /// #     .build()?;
+    /// let token = client
+    ///     .create_token(CreateTokenParams::new().seconds_until_expiration(3600))
+    ///     .await?;
+    /// assert_eq!(token.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
+    /// // Send this value to the other service, e.g. as `Authorization: Bearer …`.
+    /// assert_eq!(token.token_value(), Some("mt_test_only_value"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn create_token(&self, params: CreateTokenParams) -> Result<M2mToken, Error> {
         self.send(&params).await
     }
 
     /// Lists a machine's tokens (`GET /m2m_tokens?subject=…`).
+    ///
+    /// # Examples
+    ///
+    /// A machine's live tokens, ten at most:
+    ///
+    /// ```
+    /// use clerk_m2m_async::{Client, ListTokensParams};
+    /// # use clerk_m2m_async::TransportError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// # // A closure plays the Backend API: it checks the request and answers with
+    /// # // canned JSON.
+    /// # let transport = |request: http::Request<Vec<u8>>| async move {
+    /// #     assert_eq!(request.method(), "GET");
+    /// #     assert_eq!(request.uri().path(), "/m2m_tokens");
+    /// #     let body = r#"{"m2m_tokens":[{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],"claims":null,"revoked":false,"revocation_reason":null,"expired":false,"expiration":null,"last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}],"total_count":1}"#.to_owned();
+    /// #     http::Response::builder()
+    /// #         .status(200)
+    /// #         .header("content-type", "application/json")
+    /// #         .body(body.into_bytes())
+    /// #         .map_err(TransportError::other)
+    /// # };
+    /// # let client = Client::builder()
+    /// #     .machine_secret_key("ak_test_example")
+    /// #     .transport(transport)
+    /// #     .build()?;
+    /// let page = client
+    ///     .list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk").limit(10))
+    ///     .await?;
+    /// assert_eq!(page.total_count, 1);
+    /// for token in &page.tokens {
+    ///     // Live tokens by default; a listed token never carries its value.
+    ///     assert!(!token.revoked && token.token_value().is_none());
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn list_tokens(&self, params: ListTokensParams) -> Result<M2mTokenList, Error> {
         self.send(&params).await
     }
 
     /// Revokes a token by id (`POST /m2m_tokens/{id}/revoke`).
+    ///
+    /// # Examples
+    ///
+    /// Revoking twice is harmless: the API answers with the token unchanged.
+    ///
+    /// ```
+    /// use clerk_m2m_async::{Client, RevokeTokenParams};
+    /// # use clerk_m2m_async::TransportError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// # // A closure plays the Backend API: it checks the request and answers with
+    /// # // canned JSON.
+    /// # let transport = |request: http::Request<Vec<u8>>| async move {
+    /// #     assert_eq!(request.method(), "POST");
+    /// #     assert_eq!(request.uri().path(), "/m2m_tokens/mt_0123456789abcdef0123456789abcdef/revoke");
+    /// #     let body = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],"claims":null,"revoked":true,"revocation_reason":"rotated","expired":false,"expiration":null,"last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}"#.to_owned();
+    /// #     http::Response::builder()
+    /// #         .status(200)
+    /// #         .header("content-type", "application/json")
+    /// #         .body(body.into_bytes())
+    /// #         .map_err(TransportError::other)
+    /// # };
+    /// # let client = Client::builder()
+    /// #     .machine_secret_key("ak_test_example")
+    /// #     .transport(transport)
+    /// #     .build()?;
+    /// let token = client
+    ///     .revoke_token(
+    ///         RevokeTokenParams::new("mt_0123456789abcdef0123456789abcdef")
+    ///             .revocation_reason("rotated"),
+    ///     )
+    ///     .await?;
+    /// assert!(token.revoked);
+    /// assert_eq!(token.revocation_reason.as_deref(), Some("rotated"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn revoke_token(&self, params: RevokeTokenParams) -> Result<M2mToken, Error> {
         self.send(&params).await
     }
@@ -129,6 +277,42 @@ impl Client {
     ///
     /// To send a JWT to the API anyway, use [`send`](Self::send) with the
     /// params.
+    ///
+    /// # Examples
+    ///
+    /// On the receiving service: an opaque token goes to the API, which names the
+    /// calling machine and whom it may call:
+    ///
+    /// ```
+    /// use clerk_m2m_async::{Client, VerifyTokenParams};
+    /// # use clerk_m2m_async::TransportError;
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+    /// # // A closure plays the Backend API: it checks the request and answers with
+    /// # // canned JSON.
+    /// # let transport = |request: http::Request<Vec<u8>>| async move {
+    /// #     assert_eq!(request.method(), "POST");
+    /// #     assert_eq!(request.uri().path(), "/m2m_tokens/verify");
+    /// #     let body = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],"claims":null,"revoked":false,"revocation_reason":null,"expired":false,"expiration":null,"last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}"#.to_owned();
+    /// #     http::Response::builder()
+    /// #         .status(200)
+    /// #         .header("content-type", "application/json")
+    /// #         .body(body.into_bytes())
+    /// #         .map_err(TransportError::other)
+    /// # };
+    /// # let client = Client::builder()
+    /// #     .machine_secret_key("ak_test_example")
+    /// #     .transport(transport)
+    /// #     .build()?;
+    /// let token = client
+    ///     .verify_token(VerifyTokenParams::new("mt_test_only_value"))
+    ///     .await?;
+    /// assert_eq!(token.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
+    /// assert!(token.has_scope("mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP")); // this service
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub async fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
         #[cfg(feature = "jwt")]
         {

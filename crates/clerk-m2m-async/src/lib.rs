@@ -1,55 +1,4 @@
-//! Async client for Clerk machine-to-machine (M2M) tokens.
-//!
-//! [`Client`] creates, lists, revokes and verifies M2M tokens, and manages
-//! the machines that create them ([`Client::machines`]), with the same
-//! bytes on the wire as Clerk's `@clerk/backend`. Requests are built and
-//! answers parsed by the sans-I/O core [`clerk_m2m_types`]; this crate sends
-//! them, bounds each call by a deadline and retries as the [`RetryPolicy`]
-//! says (a create is never sent twice once it may have reached the server).
-//!
-//! The HTTP stack sits behind the [`Transport`] trait: the built-in
-//! `ReqwestTransport` (feature `reqwest`, on by default: reqwest 0.13,
-//! rustls with aws-lc-rs, the OS trust store), your own implementation, or a
-//! closure.
-//!
-//! ```
-//! use clerk_m2m_async::{Client, CreateTokenParams, TokenFormat, TransportError};
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
-//! // A closure is a transport: here it plays the Backend API.
-//! let transport = |request: http::Request<Vec<u8>>| async move {
-//!     assert_eq!(request.uri(), "https://api.clerk.com/m2m_tokens");
-//!     assert_eq!(
-//!         request.body(),
-//!         br#"{"seconds_until_expiration":3600,"claims":null,"token_format":"jwt"}"#
-//!     );
-//!     let token = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef",
-//!         "subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","token":"eyJhbGciOiJSUzI1NiJ9.e30.c2ln",
-//!         "revoked":false,"revocation_reason":null,"expired":false,"expiration":1716883200000,
-//!         "last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}"#;
-//!     http::Response::builder()
-//!         .status(201)
-//!         .header("content-type", "application/json")
-//!         .body(token.as_bytes().to_vec())
-//!         .map_err(TransportError::other)
-//! };
-//! let client = Client::builder()
-//!     .machine_secret_key("ak_test_example")
-//!     .transport(transport)
-//!     .build()?;
-//! let token = client
-//!     .create_token(
-//!         CreateTokenParams::new()
-//!             .token_format(TokenFormat::Jwt)
-//!             .seconds_until_expiration(3600),
-//!     )
-//!     .await?;
-//! assert_eq!(token.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
-//! assert!(token.token.is_some());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # })?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+#![doc = include_str!("../README.md")]
 //!
 //! # Features
 //!
@@ -68,6 +17,7 @@
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authenticator;
 mod builder;
@@ -81,6 +31,7 @@ mod machines;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod token_source;
 mod transport;
@@ -93,6 +44,7 @@ pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
 pub use machines::Machines;
 #[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,

@@ -62,6 +62,7 @@
 //! formatting in [`output`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod args;
 mod call_errors;

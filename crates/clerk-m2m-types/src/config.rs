@@ -129,6 +129,7 @@ impl Config {
 
     /// The local JWT verification settings (feature `jwt`).
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
     pub fn jwt(&self) -> &crate::jwt::JwtKeySettings {
         &self.jwt
     }
@@ -351,6 +352,7 @@ impl ConfigBuilder {
 
 /// Local JWT verification (feature `jwt`).
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
 impl ConfigBuilder {
     /// The PEM public key (SPKI `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`) that
     /// verifies M2M JWTs locally with no network: the value of
@@ -425,14 +427,19 @@ macro_rules! config_setters {
         }
         #[cfg(feature = "jwt")]
         $crate::config_setters! {
+            #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
             /// The PEM public key for local JWT verification (see [`ConfigBuilder::jwt_key`](clerk_m2m_types::ConfigBuilder::jwt_key)).
             jwt_key(pem: impl Into<String>);
+            #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
             /// Keys already parsed for local JWT verification (see [`ConfigBuilder::jwt_keys`](clerk_m2m_types::ConfigBuilder::jwt_keys)).
             jwt_keys(keys: $crate::jwt::KeySet);
+            #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
             /// Clock skew and audience for local verification (see [`ConfigBuilder::jwt_verify_options`](clerk_m2m_types::ConfigBuilder::jwt_verify_options)).
             jwt_verify_options(options: $crate::jwt::VerifyOptions);
+            #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
             /// How long fetched JWKS keys stay fresh (default 5 minutes).
             jwks_max_age(max_age: ::std::time::Duration);
+            #[cfg_attr(docsrs, doc(cfg(feature = "jwt")))]
             /// The least time between two JWKS refetches prompted by a key miss (default 30 s).
             jwks_refetch_cooldown(cooldown: ::std::time::Duration);
         }

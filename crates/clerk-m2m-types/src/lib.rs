@@ -1,39 +1,23 @@
-//! The sans-I/O core of **clerk-m2m**, a Rust SDK for Clerk machine-to-machine
-//! (M2M) tokens and the machines that create them (the Machines API).
+#![doc = include_str!("../README.md")]
 //!
-//! In scope: params with validation, the exact HTTP requests `@clerk/backend`
-//! sends (as `http::Request<Vec<u8>>`), parsing of responses
-//! (`http::Response<Vec<u8>>`) into models and typed errors, and the retry
-//! policy as a pure function.
+//! # Features
 //!
-//! Out of scope: sockets, TLS, timeouts, sleeping and reading the clock. The
-//! clients (`clerk-m2m-async`, `clerk-m2m-blocking`) or your own code send the
-//! requests; time is passed in wherever it matters.
+//! None is on by default.
 //!
-//! ```
-//! use clerk_m2m_types::{Config, CreateTokenParams, Endpoint};
-//!
-//! let config = Config::builder().machine_secret_key("ak_test_example").build()?;
-//! let request = CreateTokenParams::new().build_request(&config)?;
-//! assert_eq!(request.method(), "POST");
-//! assert_eq!(
-//!     request.body(),
-//!     br#"{"seconds_until_expiration":null,"claims":null,"token_format":"opaque"}"#
-//! );
-//! // …send it with any HTTP stack, then:
-//! let response = http::Response::builder()
-//!     .status(201)
-//!     .header("content-type", "application/json")
-//!     .body(br#"{"object":"machine_to_machine_token","id":"mt_f7f0ba8c3b4843ce7d85fcdd5e71853e",
-//!               "subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","token":"mt_value","revoked":false,
-//!               "revocation_reason":null,"expired":false,"expiration":null,"last_used_at":null,
-//!               "created_at":1716879600000,"updated_at":1716879600000}"#.to_vec())?;
-//! let token = CreateTokenParams::parse_response(response)?;
-//! assert_eq!(token.id, "mt_f7f0ba8c3b4843ce7d85fcdd5e71853e");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! - `jwt`: local verification of JWT-format M2M tokens, the `jwt`
+//!   module (key parsing, JWKS key sets and their cache, the checks
+//!   `@clerk/backend` makes), with the aws-lc-rs backend (`jwt-aws-lc-rs`).
+//! - `jwt-aws-lc-rs`: `jwt` with aws-lc-rs: each key is parsed once per
+//!   algorithm and kept. Wins if both backends are on.
+//! - `jwt-ring`: `jwt` with ring 0.17 instead.
+//! - `tracing`: one `tracing` span per attempt ([`call::AttemptSpan`]):
+//!   operation, method, path template (never a real id), attempt number,
+//!   status and Clerk trace id. Never a header, body, claim, key or token.
+//! - `test-util`: the `test_util` module: constructors for the
+//!   `#[non_exhaustive]` models, for users who mock the API.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod attempt_span;
 pub mod auth;
@@ -42,6 +26,7 @@ pub mod clock;
 mod config;
 pub mod error;
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
 pub mod jwt;
 mod model;
 mod operation;
@@ -51,6 +36,7 @@ mod request;
 pub mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod token_cache;
 mod url;

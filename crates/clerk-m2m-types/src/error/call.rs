@@ -59,6 +59,7 @@ pub enum Error {
     /// malformed, over 8 KiB, a bad signature, an unknown key, expired…
     /// Nothing was sent.
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
     #[error("the M2M JWT was refused by local verification")]
     Jwt {
         /// Which check failed.
@@ -68,6 +69,7 @@ pub enum Error {
     /// An M2M JWT cannot be verified locally: no key is configured
     /// (feature `jwt`).
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
     #[error("no key to verify M2M JWTs locally: set CLERK_JWT_KEY (a PEM public key, no network) or CLERK_SECRET_KEY (the instance secret key sk_…, to fetch the JWKS)")]
     NoJwtKey,
     /// The JWKS needed to verify an M2M JWT could not be fetched, and no
@@ -76,6 +78,7 @@ pub enum Error {
     /// [`Error::InvalidRequest`]), shared by every verification that waited
     /// for that fetch.
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
     #[error("the JWKS could not be fetched to verify the M2M JWT")]
     Jwks {
         /// Why the fetch failed.

@@ -28,6 +28,7 @@ pub enum ConfigError {
     /// The PEM public key for local JWT verification (`CLERK_JWT_KEY`)
     /// cannot be used (feature `jwt`).
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
     #[error("invalid JWT verification key (CLERK_JWT_KEY): {source}")]
     InvalidJwtKey {
         /// What is wrong with the key.
