@@ -87,6 +87,7 @@
 //!   [`M2mAuthLayer::from_env`]. Without it, build the client with your own
 //!   transport.
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
 mod authenticate;
