@@ -82,7 +82,8 @@ impl AppState {
     }
 
     /// `GET /v1/machines`: `query` matches an id exactly or a name in part
-    /// (ignoring case); ties in the order keep creation order.
+    /// (ignoring case). Ties (machines created in the same millisecond)
+    /// follow creation order, reversed when descending: newest first.
     pub(crate) fn list_machines(&self, query: &MachineQuery) -> MachineList {
         let machines = self.machines.lock();
         let needle = query.query.as_deref().map(str::to_lowercase);
@@ -100,17 +101,14 @@ impl AppState {
                 _ => true,
             })
             .collect();
-        matching.sort_by(|a, b| {
-            let order = match query.order {
-                MachineOrder::Name => a.machine.name().cmp(b.machine.name()),
-                MachineOrder::CreatedAt => a.created_at.cmp(&b.created_at),
-            };
-            if query.descending {
-                order.reverse()
-            } else {
-                order
-            }
+        // A stable sort of records in creation order: ties keep that order.
+        matching.sort_by(|a, b| match query.order {
+            MachineOrder::Name => a.machine.name().cmp(b.machine.name()),
+            MachineOrder::CreatedAt => a.created_at.cmp(&b.created_at),
         });
+        if query.descending {
+            matching.reverse();
+        }
         let total = u64::try_from(matching.len()).unwrap_or(u64::MAX);
         let page = matching
             .into_iter()
