@@ -816,7 +816,7 @@ mod through_the_blocking_client {
                     .token_format(TokenFormat::Opaque),
             )
             .unwrap();
-        assert_eq!(token.scopes, [callee.id.clone()]);
+        assert_eq!(token.scopes, std::slice::from_ref(&callee.id));
         let value = token.token.clone().unwrap();
         let verified = client
             .verify_token(
