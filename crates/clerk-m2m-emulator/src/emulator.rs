@@ -232,9 +232,6 @@ impl EmulatorBuilder {
         let (instance_id, secret_key, machines, signing_key) = match &saved {
             Some(state) => {
                 let (id, key, machines) = state.identity();
-                if machines.is_empty() {
-                    return Err(EmulatorError::state("the state lists no machine"));
-                }
                 (Some(id), Some(key), machines, state.signing_key()?)
             }
             None => {
@@ -267,6 +264,7 @@ impl EmulatorBuilder {
             default_token_ttl: self.default_token_ttl,
             signing_key,
             issuer: self.issuer.unwrap_or_else(|| url.clone()),
+            from_state: saved.is_some(),
         })
         .map_err(|error| match (&saved, error) {
             (Some(_), EmulatorError::InvalidConfig { reason }) => EmulatorError::state(reason),

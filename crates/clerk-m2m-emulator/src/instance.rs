@@ -142,6 +142,11 @@ pub(crate) struct InstanceSpec {
     pub(crate) default_token_ttl: Duration,
     pub(crate) signing_key: SigningKey,
     pub(crate) issuer: String,
+    /// The machines come from a state document: they may have been
+    /// created through the Machines API, so names are kept exactly and may
+    /// repeat (scopes there are ids, never names), and none at all is
+    /// allowed (every machine deleted).
+    pub(crate) from_state: bool,
 }
 
 /// A resolved instance: every id and key known and checked.
@@ -190,7 +195,7 @@ impl Instance {
                 "the default token lifetime must be at least one second",
             ));
         }
-        let configs = if spec.machines.is_empty() {
+        let configs = if spec.machines.is_empty() && !spec.from_state {
             default_machines()
         } else {
             spec.machines
@@ -202,11 +207,15 @@ impl Instance {
         let mut by_id = HashMap::new();
         let mut by_name = HashMap::new();
         for (index, config) in configs.iter().enumerate() {
-            let name = config.name.trim();
+            let name = if spec.from_state {
+                config.name.as_str()
+            } else {
+                config.name.trim()
+            };
             if name.is_empty() {
                 return Err(EmulatorError::config("every machine needs a name"));
             }
-            if by_name.insert(name.to_owned(), index).is_some() {
+            if by_name.insert(name.to_owned(), index).is_some() && !spec.from_state {
                 return Err(EmulatorError::config(format!(
                     "two machines are named {name:?}"
                 )));
@@ -315,6 +324,7 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1".into(),
+            from_state: false,
         }
     }
 

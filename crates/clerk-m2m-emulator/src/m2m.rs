@@ -325,6 +325,7 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1:1".into(),
+            from_state: false,
         })
         .unwrap();
         let clock = Clock::default();

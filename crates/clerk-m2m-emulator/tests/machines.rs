@@ -776,6 +776,82 @@ fn reset_and_state_export_follow_the_machines() {
     assert_eq!(create_token(&emulator, &key, "opaque").status, 401);
 }
 
+#[test]
+fn a_state_file_keeps_created_machines_across_a_restart() {
+    let folder = common::process::temp_folder("machines-restart");
+    let file = folder.join("state.json");
+    let start = || {
+        clerk_m2m_emulator::Emulator::builder()
+            .signing_key(common::shared_signing_key())
+            .frozen_clock(true)
+            .state_file(&file)
+            .start()
+            .expect("emulator starts")
+    };
+    let first = start();
+    let a = first.machines()[0].id().to_owned();
+    // Names may repeat and keep their spaces; a configured machine may go.
+    let one = create_machine(&first, json!({"name": " twin", "default_token_ttl": 60}));
+    let two = create_machine(&first, json!({"name": " twin", "scoped_machines": [a]}));
+    ok(admin(
+        &first,
+        "DELETE",
+        &format!("/v1/machines/{}", first.machines()[1].id()),
+        None,
+    ));
+    let two_key = text(&two["secret_key"]);
+    let token = text(&create_token(&first, &two_key, "opaque").json()["token"]);
+    first.shutdown_and_save().expect("state saved");
+
+    let second = start();
+    let names: Vec<String> = second
+        .machines()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    assert_eq!(names, ["machine-a", " twin", " twin"]);
+    let two_now = ok(admin(
+        &second,
+        "GET",
+        &format!("/v1/machines/{}", text(&two["id"])),
+        None,
+    ));
+    assert_eq!(two_now["scoped_machines"][0]["id"], a.as_str());
+    let one_now = ok(admin(
+        &second,
+        "GET",
+        &format!("/v1/machines/{}", text(&one["id"])),
+        None,
+    ));
+    assert_eq!(one_now["default_token_ttl"], 60);
+    assert_eq!(create_token(&second, &two_key, "opaque").status, 201);
+    assert_eq!(
+        verify(&second, &machine_key(&second, 0), &token).status,
+        200
+    );
+    drop(second);
+
+    // Every machine deleted: the instance restarts with none (no defaults).
+    let third = start();
+    for machine in third.machines() {
+        ok(admin(
+            &third,
+            "DELETE",
+            &format!("/v1/machines/{}", machine.id()),
+            None,
+        ));
+    }
+    third.shutdown_and_save().expect("state saved");
+    let empty = start();
+    assert!(empty.machines().is_empty());
+    assert_eq!(
+        ok(admin(&empty, "GET", "/v1/machines", None))["total_count"],
+        0
+    );
+    drop(empty);
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
 mod through_the_blocking_client {
     use super::*;
     use clerk_m2m_blocking::Client;
