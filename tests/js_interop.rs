@@ -104,4 +104,67 @@ fn official_js_sdk_round_trip_against_the_emulator() {
     assert_eq!(result["revoke"]["revoked"], true);
     assert_eq!(result["revoke"]["revocationReason"], "interop");
     assert_eq!(result["verify_revoked_error"]["status"], 404);
+
+    assert_machines_round_trip(&result["machines"], &emulator, b.id());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stdout.contains("ak_") && !stdout.contains("sk_"),
+        "no key printed: {stdout}"
+    );
+}
+
+/// What `clerk.machines.*` returned against the emulator: the SDK parsed
+/// every answer (camelCase `Machine`s), and the keys behaved as Clerk's do.
+fn assert_machines_round_trip(
+    machines: &Value,
+    emulator: &clerk_m2m_emulator::EmulatorHandle,
+    b_id: &str,
+) {
+    let callee = &machines["create_callee"];
+    let caller = &machines["create_caller"];
+    let callee_id = callee["id"].as_str().expect("callee id");
+    let caller_id = caller["id"].as_str().expect("caller id");
+    assert!(clerk_m2m_types::is_machine_id(callee_id), "{callee_id}");
+    assert_eq!(callee["name"], "interop-callee");
+    assert_eq!(callee["defaultTokenTtl"], 600);
+    assert_eq!(callee["instanceId"], emulator.instance_id());
+    assert_eq!(callee["secretKey"], true, "create answers the key");
+    assert_eq!(callee["scopedMachines"], serde_json::json!([]));
+    assert_eq!(caller["scopedMachines"][0]["id"], b_id);
+    assert!(caller["createdAt"].as_i64().unwrap() > 1_000_000_000_000);
+
+    assert_eq!(machines["list"]["totalCount"], 2);
+    let listed: Vec<&str> = machines["list"]["data"]
+        .as_array()
+        .expect("list data")
+        .iter()
+        .filter_map(|machine| machine["name"].as_str())
+        .collect();
+    assert_eq!(listed, ["interop-callee", "interop-caller"]);
+    assert_eq!(machines["get"]["id"], caller_id);
+    assert!(machines["get"].get("secretKey").is_none());
+    assert_eq!(machines["update"]["name"], "interop-caller-renamed");
+    assert_eq!(machines["update"]["defaultTokenTtl"], 900);
+    assert_eq!(machines["create_scope"]["fromMachineId"], caller_id);
+    assert_eq!(machines["create_scope"]["toMachineId"], callee_id);
+    assert_eq!(machines["delete_scope"]["deleted"], true);
+
+    assert_eq!(machines["minted"]["subject"], caller_id);
+    assert_eq!(machines["minted"]["scopes"], serde_json::json!([callee_id]));
+    assert_eq!(machines["verified_by_callee"]["subject"], caller_id);
+    assert_eq!(machines["secret_key_is_the_created_one"], true);
+    assert_eq!(machines["rotated_key_differs"], true);
+    assert_eq!(machines["old_key_status_after_rotation"], 401);
+    assert_eq!(machines["new_key_mints"], true);
+    assert_eq!(machines["delete"]["id"], callee_id);
+    assert_eq!(machines["delete"]["deleted"], true);
+    assert_eq!(machines["deleted_key_status"], 401);
+    assert_eq!(machines["get_deleted_status"], 404);
+    assert!(emulator.current_machine(callee_id).is_none());
+    assert_eq!(
+        emulator
+            .current_machine(caller_id)
+            .map(|machine| machine.name().to_owned()),
+        Some("interop-caller-renamed".to_owned())
+    );
 }

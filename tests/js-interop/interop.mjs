@@ -7,7 +7,9 @@
 //      MACHINE_B_ID, CLERK_SECRET_KEY (instance key sk_…).
 //
 // Output keys: create_opaque, create_jwt, list, verify_opaque, verify_jwt, revoke,
-// verify_revoked_error. Token objects are the SDK's M2MToken instances turned into plain JSON,
+// verify_revoked_error, and `machines`: what `clerk.machines.*` returned (create, list, get,
+// update, createScope, deleteScope, getSecretKey, rotateSecretKey, delete) and what the new keys
+// could then do (see machinesRoundTrip). Token objects are the SDK's M2MToken instances turned into plain JSON,
 // so properties are camelCase (id, subject, scopes, claims, revoked, revocationReason, expired,
 // expiration, createdAt, updatedAt, token); properties the SDK leaves undefined are absent.
 // `list` is { data: [M2MToken…], totalCount }.
@@ -27,16 +29,96 @@ const TIMEOUT_MS = Number(process.env.INTEROP_TIMEOUT_MS || 30000);
 
 const CLAIMS = { role: 'reader', nestedKey: { camelCase: 1 } };
 
+/** Secret keys the run learns (new machines' keys): scrubbed like the configured ones. */
+const learnedSecrets = [];
+
 /** Replaces every secret key value in `text` by `<redacted>`. */
 function scrub(text) {
   let out = String(text);
-  for (const name of SECRET_ENV) {
-    const value = process.env[name];
+  for (const value of [...SECRET_ENV.map((name) => process.env[name]), ...learnedSecrets]) {
     if (value) {
       out = out.split(value).join('<redacted>');
     }
   }
   return out;
+}
+
+/** The HTTP status of what `fn` throws, or `fail`s if it does not throw. */
+async function statusOfFailure(name, fn) {
+  try {
+    const unexpected = await fn();
+    fail(name, `expected an error, got ${JSON.stringify(plain(unexpected))}`);
+  } catch (e) {
+    return e?.status ?? null;
+  }
+  return null;
+}
+
+/**
+ * The nine `clerk.machines.*` calls with the instance key, and what the keys they hand out do:
+ * a new pair (caller → callee), a token minted with the caller's new key and verified by the
+ * callee, a rotation with no grace period (the old key fails at once), a deletion (the callee's
+ * key fails). Machine objects are the SDK's camelCase `Machine`; secrets become booleans.
+ */
+async function machinesRoundTrip(apiUrl, clientInstance, env) {
+  const m = {};
+  const withoutSecret = (machine) => {
+    const data = plain(machine);
+    if (data && typeof data.secretKey === 'string') {
+      learnedSecrets.push(data.secretKey);
+      data.secretKey = true;
+    }
+    return data;
+  };
+  const callee = await step('machines.create', () =>
+    clientInstance.machines.create({ name: 'interop-callee', defaultTokenTtl: 600 }),
+  );
+  expect('machines.create', typeof callee?.secretKey === 'string', 'no secret key in the create answer');
+  m.create_callee = withoutSecret(callee);
+  const caller = await step('machines.create', () =>
+    clientInstance.machines.create({ name: 'interop-caller', scopedMachines: [env.MACHINE_B_ID] }),
+  );
+  m.create_caller = withoutSecret(caller);
+
+  m.list = plain(
+    await step('machines.list', () => clientInstance.machines.list({ query: 'interop', orderBy: '+name', limit: 5 })),
+  );
+  m.get = plain(await step('machines.get', () => clientInstance.machines.get(caller.id)));
+  m.update = plain(
+    await step('machines.update', () =>
+      clientInstance.machines.update({ machineId: caller.id, name: 'interop-caller-renamed', defaultTokenTtl: 900 }),
+    ),
+  );
+  m.create_scope = plain(
+    await step('machines.createScope', () => clientInstance.machines.createScope(caller.id, callee.id)),
+  );
+  m.delete_scope = plain(
+    await step('machines.deleteScope', () => clientInstance.machines.deleteScope(caller.id, env.MACHINE_B_ID)),
+  );
+
+  // The caller's new key mints at once; the callee's verifies.
+  const asCaller = createClerkClient({ apiUrl, machineSecretKey: caller.secretKey });
+  const asCallee = createClerkClient({ apiUrl, machineSecretKey: callee.secretKey });
+  const token = await step('machines.mint', () => asCaller.m2m.createToken({}));
+  m.minted = plain(token);
+  m.verified_by_callee = plain(await step('machines.verify', () => asCallee.m2m.verify({ token: token.token })));
+
+  const secret = await step('machines.getSecretKey', () => clientInstance.machines.getSecretKey(caller.id));
+  m.secret_key_is_the_created_one = secret?.secret === caller.secretKey;
+  const rotated = await step('machines.rotateSecretKey', () =>
+    clientInstance.machines.rotateSecretKey({ machineId: caller.id, previousTokenTtl: 0 }),
+  );
+  expect('machines.rotateSecretKey', typeof rotated?.secret === 'string', 'no secret in the rotate answer');
+  learnedSecrets.push(rotated.secret);
+  m.rotated_key_differs = rotated.secret !== caller.secretKey;
+  m.old_key_status_after_rotation = await statusOfFailure('machines.oldKey', () => asCaller.m2m.createToken({}));
+  const asRotated = createClerkClient({ apiUrl, machineSecretKey: rotated.secret });
+  m.new_key_mints = typeof (await step('machines.newKey', () => asRotated.m2m.createToken({})))?.token === 'string';
+
+  m.delete = plain(await step('machines.delete', () => clientInstance.machines.delete(callee.id)));
+  m.deleted_key_status = await statusOfFailure('machines.deletedKey', () => asCallee.m2m.createToken({}));
+  m.get_deleted_status = await statusOfFailure('machines.getDeleted', () => clientInstance.machines.get(callee.id));
+  return m;
 }
 
 function fail(step, detail) {
@@ -147,6 +229,9 @@ async function main() {
     class: revokedError.constructor?.kind ?? revokedError.constructor?.name ?? null,
     message: first?.message ?? null,
   };
+
+  // 8. The Machines API.
+  out.machines = await machinesRoundTrip(apiUrl, clientInstance, env);
 
   process.stdout.write(scrub(JSON.stringify(out)) + '\n');
 }

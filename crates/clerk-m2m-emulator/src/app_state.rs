@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::faults::FaultQueue;
 use crate::instance::Instance;
 use crate::journal::Journal;
+use crate::machine_store::{MachineStore, Machines};
 use crate::rate_limit::{RateLimit, Throttle};
 use crate::token_store::{TokenStore, Tokens};
 use std::path::PathBuf;
@@ -41,8 +42,11 @@ impl Default for Settings {
 
 /// The state of one running emulator.
 pub(crate) struct AppState {
-    /// Ids, keys, machines and the signing key: fixed while it runs.
+    /// Ids, keys, the machines configured at start and the signing key:
+    /// fixed while it runs.
     pub(crate) instance: Instance,
+    /// The machines as they are now (created, changed, deleted through the API).
+    pub(crate) machines: MachineStore,
     /// The emulated clock.
     pub(crate) clock: Clock,
     /// Opaque tokens.
@@ -71,8 +75,10 @@ impl AppState {
         tokens: Tokens,
         settings: Settings,
     ) -> Self {
+        let machines = MachineStore::new(Machines::new(&instance.machines, clock.now_ms()));
         Self {
             instance,
+            machines,
             clock,
             tokens: TokenStore::new(tokens),
             faults: FaultQueue::default(),

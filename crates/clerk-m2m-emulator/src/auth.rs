@@ -5,7 +5,8 @@
 //! (`routes::extract`) and the request journal both build on [`authenticate`].
 
 use crate::api_error::ApiFailure;
-use crate::instance::{Instance, Machine};
+use crate::app_state::AppState;
+use crate::instance::Machine;
 use http::HeaderMap;
 
 /// Who is calling.
@@ -34,7 +35,11 @@ impl Caller {
 pub(crate) struct Authenticated(pub(crate) Result<Caller, ApiFailure>);
 
 /// Reads `Authorization: Bearer <key>` and says who is calling.
-pub(crate) fn authenticate(instance: &Instance, headers: &HeaderMap) -> Result<Caller, ApiFailure> {
+/// Machine keys are looked up among the machines as they are now: a
+/// created machine's key works at once, a deleted one's never again, a
+/// rotated-away key until its grace period ends (emulator time).
+pub(crate) fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiFailure> {
+    let instance = &state.instance;
     let Some(value) = headers.get(http::header::AUTHORIZATION) else {
         return Err(ApiFailure::unauthenticated());
     };
@@ -52,7 +57,8 @@ pub(crate) fn authenticate(instance: &Instance, headers: &HeaderMap) -> Result<C
     if key == instance.secret_key.expose_secret() {
         return Ok(Caller::Instance);
     }
-    if let Some(machine) = instance.machine_by_key(key) {
+    let now = state.clock.now_ms();
+    if let Some(machine) = state.machines.lock().by_key(key, now) {
         return Ok(Caller::Machine(machine.clone()));
     }
     if key.starts_with("ak_") {
@@ -67,7 +73,8 @@ pub(crate) fn authenticate(instance: &Instance, headers: &HeaderMap) -> Result<C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::instance::{InstanceSpec, MachineConfig, DEFAULT_TOKEN_TTL};
+    use crate::clock::Clock;
+    use crate::instance::{Instance, InstanceSpec, MachineConfig, DEFAULT_TOKEN_TTL};
     use crate::signing::tests::shared_key;
 
     #[test]
@@ -79,13 +86,21 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1".into(),
+            from_state: false,
         })
         .unwrap();
+        let state = AppState::new(
+            instance,
+            Clock::default(),
+            Default::default(),
+            Default::default(),
+        );
+        let instance = &state.instance;
         let solo = instance.machines[0].clone();
         let mut headers = HeaderMap::new();
         let mut check = |value: &str| {
             headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
-            authenticate(&instance, &headers).map_err(|failure| failure.detail.code.clone())
+            authenticate(&state, &headers).map_err(|failure| failure.detail.code.clone())
         };
         assert_eq!(
             check("Bearer ak_test_solo"),
@@ -107,7 +122,7 @@ mod tests {
             Err("authorization_header_format_invalid".into())
         );
         assert_eq!(
-            authenticate(&instance, &HeaderMap::new()).map_err(|failure| failure.status.as_u16()),
+            authenticate(&state, &HeaderMap::new()).map_err(|failure| failure.status.as_u16()),
             Err(401)
         );
         assert_eq!(Caller::Instance.label(), "instance");

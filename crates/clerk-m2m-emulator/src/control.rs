@@ -8,6 +8,7 @@ use crate::api_error::ApiFailure;
 use crate::app_state::AppState;
 use crate::clock::millis_to_system;
 use crate::control_params::ClockRequest;
+use crate::machine_store::Machines;
 use crate::params::{CreateRequest, Expiry};
 use crate::state_file::EmulatorState;
 use crate::token_store::Tokens;
@@ -100,14 +101,16 @@ pub(crate) struct ClockReading {
 }
 
 impl AppState {
-    /// Tokens, journal, faults, rate-limit window (and limit) and clock
-    /// back to how the emulator started; machines and keys unchanged.
+    /// Tokens, machines, journal, faults, rate-limit window (and limit)
+    /// and clock back to how the emulator started.
     pub(crate) fn reset(&self) {
         self.tokens.replace(Tokens::default());
         self.journal.clear();
         self.faults.clear();
         self.throttle.reset();
         self.clock.reset();
+        self.machines
+            .replace(Machines::new(&self.instance.machines, self.clock.now_ms()));
         self.reset_requests();
     }
 
@@ -146,22 +149,20 @@ impl AppState {
                 ));
             }
         }
-        let machine = self
-            .instance
-            .machine_by_id(&mint.machine_id)
-            .ok_or_else(|| {
-                ApiFailure::not_found(format!(
-                    "No machine {} exists in this instance.",
-                    mint.machine_id
-                ))
-            })?;
-        self.create(machine, mint.request.clone())
+        let machine = self.machines.get(&mint.machine_id).ok_or_else(|| {
+            ApiFailure::not_found(format!(
+                "No machine {} exists in this instance.",
+                mint.machine_id
+            ))
+        })?;
+        self.create(&machine, mint.request.clone())
     }
 
     /// The instance and its tokens as a state document.
     pub(crate) fn export_state(&self) -> Result<EmulatorState, ApiFailure> {
+        let machines = self.machines.snapshot();
         let tokens = self.tokens.lock();
-        EmulatorState::capture(&self.instance, &tokens)
+        EmulatorState::capture(&self.instance, &machines, &tokens)
             .map_err(|error| ApiFailure::internal(error.to_string()))
     }
 
@@ -172,18 +173,22 @@ impl AppState {
         state
             .check_version()
             .map_err(|error| state_invalid(error.to_string()))?;
-        state.check_same_instance(&self.instance).map_err(|why| {
-            ApiFailure::new(
-                StatusCode::CONFLICT,
-                "state_conflict",
-                "State of another instance",
-                format!(
-                    "This state cannot be imported: {why}. Machines and keys are fixed while \
-                     the emulator runs; start it with --state FILE to load another instance."
-                ),
-            )
-        })?;
-        let tokens = state.tokens_for(&self.instance).map_err(state_invalid)?;
+        let machines = self.machines.snapshot();
+        state
+            .check_same_instance(&self.instance, &machines)
+            .map_err(|why| {
+                ApiFailure::new(
+                    StatusCode::CONFLICT,
+                    "state_conflict",
+                    "State of another instance",
+                    format!(
+                        "This state cannot be imported: {why}. Only the tokens of the instance as \
+                     it is now can be imported; start the emulator with --state FILE to load \
+                     another instance or other machines."
+                    ),
+                )
+            })?;
+        let tokens = state.tokens_for(&machines).map_err(state_invalid)?;
         let count = tokens.len();
         self.tokens.replace(tokens);
         Ok(count)

@@ -68,7 +68,7 @@ pub(crate) async fn dispatch(
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let target = redact_target(&path, request.uri().query());
-    let caller = authenticate(&state.instance, request.headers());
+    let caller = authenticate(&state, request.headers());
     let caller_label = caller.as_ref().ok().map(|caller| caller.label().to_owned());
     request.extensions_mut().insert(Authenticated(caller));
     let record = |status: StatusCode, token_id: Option<String>| {

@@ -232,9 +232,6 @@ impl EmulatorBuilder {
         let (instance_id, secret_key, machines, signing_key) = match &saved {
             Some(state) => {
                 let (id, key, machines) = state.identity();
-                if machines.is_empty() {
-                    return Err(EmulatorError::state("the state lists no machine"));
-                }
                 (Some(id), Some(key), machines, state.signing_key()?)
             }
             None => {
@@ -267,13 +264,16 @@ impl EmulatorBuilder {
             default_token_ttl: self.default_token_ttl,
             signing_key,
             issuer: self.issuer.unwrap_or_else(|| url.clone()),
+            from_state: saved.is_some(),
         })
         .map_err(|error| match (&saved, error) {
             (Some(_), EmulatorError::InvalidConfig { reason }) => EmulatorError::state(reason),
             (_, error) => error,
         })?;
         let tokens = match &saved {
-            Some(state) => state.tokens_for(&instance).map_err(EmulatorError::state)?,
+            Some(state) => state
+                .tokens_for(&instance.machines)
+                .map_err(EmulatorError::state)?,
             None => Tokens::default(),
         };
         let clock = Clock::new(self.start_time, self.frozen_clock);
@@ -383,9 +383,24 @@ impl EmulatorHandle {
         &self.state.instance.secret_key
     }
 
-    /// The machines, in configuration order.
+    /// The machines configured at start, in configuration order, as they
+    /// were then (see [`current_machines`](Self::current_machines) for the
+    /// machines as the Machines API has left them).
     pub fn machines(&self) -> &[Machine] {
         &self.state.instance.machines
+    }
+
+    /// The machines as they are now, in creation order: those configured at
+    /// start (with any change made through `/v1/machines…`) unless deleted,
+    /// then those created through the API.
+    pub fn current_machines(&self) -> Vec<Machine> {
+        self.state.machines.snapshot()
+    }
+
+    /// The machine with this id as it is now (`None` if it does not exist
+    /// or was deleted).
+    pub fn current_machine(&self, id: &str) -> Option<Machine> {
+        self.state.machines.get(id)
     }
 
     /// The machine with this configured name (e.g. `machine-a`).
@@ -505,9 +520,10 @@ impl EmulatorHandle {
         self.state.journal.clear();
     }
 
-    /// Back to how the emulator started: no tokens, an empty journal, no
+    /// Back to how the emulator started: no tokens, the machines configured
+    /// at start (created ones gone, changes undone), an empty journal, no
     /// faults, the start's rate limit with a fresh window, the clock's
-    /// start offset, ticking. Machines and keys are unchanged.
+    /// start offset, ticking.
     pub fn reset(&self) {
         self.state.reset();
     }

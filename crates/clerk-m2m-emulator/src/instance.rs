@@ -81,16 +81,28 @@ impl MachineConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Machine(Arc<MachineData>);
 
-#[derive(Debug, PartialEq, Eq)]
-struct MachineData {
-    name: String,
-    id: String,
-    secret_key: SecretString,
-    scopes: Vec<String>,
-    default_token_ttl: Duration,
+/// What a [`Machine`] holds; the machine store builds changed copies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct MachineData {
+    pub(crate) name: String,
+    pub(crate) id: String,
+    pub(crate) secret_key: SecretString,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) default_token_ttl: Duration,
 }
 
 impl Machine {
+    pub(crate) fn from_data(data: MachineData) -> Self {
+        Self(Arc::new(data))
+    }
+
+    /// A copy of this machine with `change` applied.
+    pub(crate) fn changed(&self, change: impl FnOnce(&mut MachineData)) -> Self {
+        let mut data = MachineData::clone(&self.0);
+        change(&mut data);
+        Self::from_data(data)
+    }
+
     /// The local name given in the configuration (e.g. `machine-a`).
     pub fn name(&self) -> &str {
         &self.0.name
@@ -130,6 +142,11 @@ pub(crate) struct InstanceSpec {
     pub(crate) default_token_ttl: Duration,
     pub(crate) signing_key: SigningKey,
     pub(crate) issuer: String,
+    /// The machines come from a state document: they may have been
+    /// created through the Machines API, so names are kept exactly and may
+    /// repeat (scopes there are ids, never names), and none at all is
+    /// allowed (every machine deleted).
+    pub(crate) from_state: bool,
 }
 
 /// A resolved instance: every id and key known and checked.
@@ -139,7 +156,6 @@ pub(crate) struct Instance {
     pub(crate) machines: Vec<Machine>,
     pub(crate) signing_key: SigningKey,
     pub(crate) issuer: String,
-    by_key: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
 }
 
@@ -179,7 +195,7 @@ impl Instance {
                 "the default token lifetime must be at least one second",
             ));
         }
-        let configs = if spec.machines.is_empty() {
+        let configs = if spec.machines.is_empty() && !spec.from_state {
             default_machines()
         } else {
             spec.machines
@@ -191,11 +207,15 @@ impl Instance {
         let mut by_id = HashMap::new();
         let mut by_name = HashMap::new();
         for (index, config) in configs.iter().enumerate() {
-            let name = config.name.trim();
+            let name = if spec.from_state {
+                config.name.as_str()
+            } else {
+                config.name.trim()
+            };
             if name.is_empty() {
                 return Err(EmulatorError::config("every machine needs a name"));
             }
-            if by_name.insert(name.to_owned(), index).is_some() {
+            if by_name.insert(name.to_owned(), index).is_some() && !spec.from_state {
                 return Err(EmulatorError::config(format!(
                     "two machines are named {name:?}"
                 )));
@@ -279,21 +299,15 @@ impl Instance {
             machines: machines.into_iter().map(Arc::new).map(Machine).collect(),
             signing_key: spec.signing_key,
             issuer: spec.issuer,
-            by_key,
             by_id,
         })
     }
 
-    /// The machine with this id.
+    /// The machine configured at start with this id.
     pub(crate) fn machine_by_id(&self, machine_id: &str) -> Option<&Machine> {
         self.by_id
             .get(machine_id)
             .map(|&index| &self.machines[index])
-    }
-
-    /// The machine whose secret key is `key`.
-    pub(crate) fn machine_by_key(&self, key: &str) -> Option<&Machine> {
-        self.by_key.get(key).map(|&index| &self.machines[index])
     }
 }
 
@@ -310,6 +324,7 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1".into(),
+            from_state: false,
         }
     }
 
@@ -362,8 +377,8 @@ mod tests {
         assert_eq!(instance.machines[0].scopes(), [outside.to_owned()]);
         assert!(instance.machines[0].may_call(outside));
         assert_eq!(
-            instance.machine_by_key("ak_test_solo").map(Machine::name),
-            Some("solo")
+            instance.machines[0].secret_key().expose_secret(),
+            "ak_test_solo"
         );
         assert!(instance.machine_by_id(outside).is_none());
     }

@@ -18,6 +18,10 @@ fn token_not_found() -> ApiFailure {
     ApiFailure::not_found("M2M token not found.")
 }
 
+fn machine_deleted() -> ApiFailure {
+    ApiFailure::not_found("The M2M token's machine has been deleted.")
+}
+
 impl AppState {
     /// `POST /m2m_tokens` as `machine`.
     pub(crate) fn create(
@@ -139,6 +143,9 @@ impl AppState {
         }
         let jwt = jwt::encode(&self.instance.signing_key, &self.instance.id, &payload)
             .map_err(|error| ApiFailure::internal(error.to_string()))?;
+        self.tokens
+            .lock()
+            .remember_jwt_scopes(&jti, machine.scopes().to_vec());
         let mut token = M2mToken::new(jti, machine.id(), now);
         token.scopes = machine.scopes().to_vec();
         token.claims = claims.map(Value::Object);
@@ -160,7 +167,7 @@ impl AppState {
                      subject must be the calling machine's id.",
                 ))
             }
-            Caller::Instance if self.instance.machine_by_id(&query.subject).is_none() => {
+            Caller::Instance if self.machines.get(&query.subject).is_none() => {
                 return Err(ApiFailure::not_found(format!(
                     "No machine {} exists in this instance.",
                     query.subject
@@ -231,6 +238,10 @@ impl AppState {
         if record.token.revoked {
             return Err(ApiFailure::not_found("The M2M token has been revoked."));
         }
+        // Lock order: tokens, then machines (nothing takes them the other way).
+        if self.machines.lock().by_id(&record.token.subject).is_none() {
+            return Err(machine_deleted());
+        }
         if record.is_expired(now) {
             return Err(ApiFailure::not_found("The M2M token has expired."));
         }
@@ -242,20 +253,30 @@ impl AppState {
         let instance = &self.instance;
         let payload = jwt::verify(&instance.signing_key, &instance.id, token, now)
             .map_err(|rejection| ApiFailure::not_found(rejection.describe()))?;
-        let subject = payload
-            .get("sub")
-            .and_then(Value::as_str)
-            .and_then(|sub| instance.machine_by_id(sub))
-            .ok_or_else(|| {
+        let sub = payload.get("sub").and_then(Value::as_str).ok_or_else(|| {
+            ApiFailure::not_found("The JWT's subject is not a machine of this instance.")
+        })?;
+        let subject = self.machines.get(sub).ok_or_else(|| {
+            if self.instance.machine_by_id(sub).is_some() {
+                machine_deleted()
+            } else {
                 ApiFailure::not_found("The JWT's subject is not a machine of this instance.")
-            })?;
+            }
+        })?;
         let jti = payload
             .get("jti")
             .and_then(Value::as_str)
             .filter(|jti| is_token_id(jti))
             .ok_or_else(|| ApiFailure::not_found("The JWT has no valid `jti` claim."))?;
+        // The scopes the machine had when the JWT was created (its current
+        // ones for a JWT this emulator run did not create).
+        let scopes = self
+            .tokens
+            .lock()
+            .jwt_scopes(jti)
+            .map_or_else(|| subject.scopes().to_vec(), <[String]>::to_vec);
         if let Caller::Machine(machine) = caller {
-            if !subject.may_call(machine.id()) {
+            if !scopes.iter().any(|scope| scope == machine.id()) {
                 return Err(token_not_found());
             }
         }
@@ -271,7 +292,7 @@ impl AppState {
             .map(|(name, value)| (name.clone(), value.clone()))
             .collect();
         let mut verified = M2mToken::new(jti, subject.id(), iat.saturating_mul(1000));
-        verified.scopes = subject.scopes().to_vec();
+        verified.scopes = scopes;
         verified.claims = (!claims.is_empty()).then_some(Value::Object(claims));
         verified.expiration = Some(exp.saturating_mul(1000));
         Ok(verified)
@@ -304,6 +325,7 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1:1".into(),
+            from_state: false,
         })
         .unwrap();
         let clock = Clock::default();

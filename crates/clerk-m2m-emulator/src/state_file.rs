@@ -8,7 +8,7 @@
 //! restart keep its keys), so files are written owner-only on Unix and
 //! `Debug` shows only ids and counts.
 
-use crate::instance::{Instance, MachineConfig};
+use crate::instance::{Instance, Machine, MachineConfig};
 use crate::signing::SigningKey;
 use crate::token_store::Tokens;
 use crate::EmulatorError;
@@ -221,15 +221,20 @@ impl EmulatorState {
         (self.instance_id.clone(), self.secret_key.clone(), machines)
     }
 
-    /// Exports `instance` and its `tokens`.
-    pub(crate) fn capture(instance: &Instance, tokens: &Tokens) -> Result<Self, EmulatorError> {
+    /// Exports `instance`, its current `machines` and their `tokens` (those
+    /// of deleted machines are left out: they can never verify again).
+    /// Rotated-away keys in their grace period are not kept.
+    pub(crate) fn capture(
+        instance: &Instance,
+        machines: &[Machine],
+        tokens: &Tokens,
+    ) -> Result<Self, EmulatorError> {
         Ok(Self {
             version: VERSION,
             instance_id: instance.id.clone(),
             secret_key: instance.secret_key.clone(),
             signing_key_pem: SecretString::new(instance.signing_key.to_pkcs8_pem()?),
-            machines: instance
-                .machines
+            machines: machines
                 .iter()
                 .map(|machine| StateMachine {
                     name: machine.name().to_owned(),
@@ -241,6 +246,11 @@ impl EmulatorState {
                 .collect(),
             tokens: tokens
                 .all()
+                .filter(|record| {
+                    machines
+                        .iter()
+                        .any(|machine| machine.id() == record.token.subject)
+                })
                 .map(|record| {
                     let token = &record.token;
                     StateToken {
@@ -261,9 +271,14 @@ impl EmulatorState {
         })
     }
 
-    /// Whether this document describes `instance` itself: the same ids,
-    /// keys, machines and signing key. `Err` names what differs.
-    pub(crate) fn check_same_instance(&self, instance: &Instance) -> Result<(), String> {
+    /// Whether this document describes `instance` itself with its current
+    /// `machines`: the same ids, keys, machines and signing key. `Err`
+    /// names what differs.
+    pub(crate) fn check_same_instance(
+        &self,
+        instance: &Instance,
+        machines: &[Machine],
+    ) -> Result<(), String> {
         if self.instance_id != instance.id {
             return Err(format!(
                 "it belongs to instance {}, not {}",
@@ -273,8 +288,7 @@ impl EmulatorState {
         if self.secret_key != instance.secret_key {
             return Err("its instance secret key differs".into());
         }
-        let ours: Vec<(&str, &str, &SecretString, &[String], u64)> = instance
-            .machines
+        let ours: Vec<(&str, &str, &SecretString, &[String], u64)> = machines
             .iter()
             .map(|machine| {
                 (
@@ -313,8 +327,8 @@ impl EmulatorState {
         Ok(())
     }
 
-    /// The tokens, checked against `instance`, ready for the store.
-    pub(crate) fn tokens_for(&self, instance: &Instance) -> Result<Tokens, String> {
+    /// The tokens, checked against `machines`, ready for the store.
+    pub(crate) fn tokens_for(&self, machines: &[Machine]) -> Result<Tokens, String> {
         let mut tokens = Tokens::default();
         let mut values = HashSet::new();
         let mut ids = HashSet::new();
@@ -337,7 +351,7 @@ impl EmulatorState {
             if !values.insert(value) {
                 return Err(at("two tokens have the same value"));
             }
-            if instance.machine_by_id(&state.subject).is_none() {
+            if !machines.iter().any(|machine| machine.id() == state.subject) {
                 return Err(at("subject is not a machine of this instance"));
             }
             if !state
@@ -388,6 +402,7 @@ mod tests {
             default_token_ttl: DEFAULT_TOKEN_TTL,
             signing_key: shared_key(),
             issuer: "http://127.0.0.1".into(),
+            from_state: false,
         })
         .unwrap()
     }
@@ -402,7 +417,7 @@ mod tests {
         token.revocation_reason = Some("why".into());
         token.expiration = Some(5_000);
         tokens.insert(token, SECRET_VALUE.into());
-        EmulatorState::capture(instance, &tokens).unwrap()
+        EmulatorState::capture(instance, &instance.machines, &tokens).unwrap()
     }
 
     #[test]
@@ -430,8 +445,11 @@ mod tests {
             (back.instance_id(), back.machine_count(), back.token_count()),
             ("ins_state", 2, 1)
         );
-        assert_eq!(back.check_same_instance(&instance), Ok(()));
-        let tokens = back.tokens_for(&instance).unwrap();
+        assert_eq!(
+            back.check_same_instance(&instance, &instance.machines),
+            Ok(())
+        );
+        let tokens = back.tokens_for(&instance.machines).unwrap();
         let record = tokens.all().next().unwrap();
         assert_eq!(record.value, SECRET_VALUE);
         assert!(record.token.revoked);
@@ -455,12 +473,14 @@ mod tests {
         let mut other = state.clone();
         other.instance_id = "ins_other".into();
         assert!(other
-            .check_same_instance(&instance)
+            .check_same_instance(&instance, &instance.machines)
             .unwrap_err()
             .contains("ins_other"));
         let mut other_key = state.clone();
         other_key.machines[0].secret_key = SecretString::new("ak_test_changed");
-        let why = other_key.check_same_instance(&instance).unwrap_err();
+        let why = other_key
+            .check_same_instance(&instance, &instance.machines)
+            .unwrap_err();
         assert!(
             why.contains("machines") && !why.contains("ak_test"),
             "{why}"
@@ -469,13 +489,13 @@ mod tests {
         other_signing.signing_key_pem =
             SecretString::new(SigningKey::generate().unwrap().to_pkcs8_pem().unwrap());
         assert!(other_signing
-            .check_same_instance(&instance)
+            .check_same_instance(&instance, &instance.machines)
             .unwrap_err()
             .contains("signing key"));
         let broken = |edit: fn(&mut StateToken)| {
             let mut state = state.clone();
             edit(&mut state.tokens[0]);
-            state.tokens_for(&instance).err().unwrap()
+            state.tokens_for(&instance.machines).err().unwrap()
         };
         assert!(broken(|token| token.id = "mt_short".into()).contains("tokens[0]: id"));
         assert!(broken(
@@ -491,7 +511,7 @@ mod tests {
         let mut twice = state.clone();
         twice.tokens.push(twice.tokens[0].clone());
         assert!(twice
-            .tokens_for(&instance)
+            .tokens_for(&instance.machines)
             .err()
             .unwrap()
             .contains("tokens[1]"));

@@ -39,6 +39,9 @@ pub(crate) struct Tokens {
     by_id: HashMap<String, usize>,
     by_value: HashMap<String, usize>,
     by_subject: HashMap<String, Vec<usize>>,
+    /// The scopes of each JWT created, by `jti`: a JWT is not stored, but
+    /// its scopes are fixed when it is created, like an opaque token's.
+    jwt_scopes: HashMap<String, Vec<String>>,
 }
 
 impl Tokens {
@@ -52,6 +55,16 @@ impl Tokens {
             .or_default()
             .push(index);
         self.records.push(Record { token, value });
+    }
+
+    /// Remembers the scopes of the JWT `jti`.
+    pub(crate) fn remember_jwt_scopes(&mut self, jti: &str, scopes: Vec<String>) {
+        self.jwt_scopes.insert(jti.to_owned(), scopes);
+    }
+
+    /// The scopes the JWT `jti` was created with, if this store saw it created.
+    pub(crate) fn jwt_scopes(&self, jti: &str) -> Option<&[String]> {
+        self.jwt_scopes.get(jti).map(Vec::as_slice)
     }
 
     /// Whether a token has this id or this value.

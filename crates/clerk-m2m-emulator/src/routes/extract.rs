@@ -60,7 +60,7 @@ impl FromRequestParts<SharedState> for Caller {
         check_api_version(&parts.headers)?;
         match parts.extensions.get::<Authenticated>() {
             Some(Authenticated(result)) => result.clone(),
-            None => authenticate(&state.instance, &parts.headers),
+            None => authenticate(state, &parts.headers),
         }
     }
 }

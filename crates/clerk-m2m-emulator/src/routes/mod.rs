@@ -10,6 +10,7 @@
 mod control;
 pub(crate) mod extract;
 mod m2m;
+mod machines;
 
 use crate::api_error::ApiFailure;
 use crate::app_state::SharedState;
@@ -25,6 +26,7 @@ pub(crate) const CONTROL_PREFIX: &str = "/_emulator/";
 pub(crate) fn router(state: SharedState) -> Router {
     Router::new()
         .merge(m2m::routes())
+        .merge(machines::routes())
         .merge(control::routes())
         .fallback(route_not_found)
         .with_state(state)
