@@ -144,9 +144,17 @@ impl TokenSource {
     }
 
     /// Forgets the cached token only if it is `token_id` (the callee
-    /// rejected it): many rejections of one token cause one new create.
+    /// rejected it): many rejections of one token cause one new create, and
+    /// a replacement rejected too is kept for a backoff first (see
+    /// [`TokenCache::invalidate_token`]). Returns whether it was dropped.
     pub fn invalidate_token(&self, token_id: &str) -> bool {
-        self.shared.lock().invalidate_token(token_id)
+        let now = self.shared.settings.get_clock().instant();
+        self.shared.lock().invalidate_token(token_id, now)
+    }
+
+    /// How many creates have returned a token so far (each one billed).
+    pub fn tokens_created(&self) -> u64 {
+        self.shared.lock().tokens_created()
     }
 }
 
