@@ -63,6 +63,11 @@
 //!   (keys from `CLERK_JWT_KEY` or the instance's JWKS, cached) and posts
 //!   only other tokens; see [`ClientBuilder::jwt_key`]. Without it every
 //!   token is posted to the API.
+//! - `reqwest-middleware`: [`TokenMiddleware`], a `reqwest_middleware`
+//!   middleware that sends each request with a cached M2M token from a
+//!   [`TokenSource`], and resends it once with a new token after a `401`.
+//! - `tower`: [`TokenLayer`], the same as a tower layer for hyper, tonic and
+//!   other tower HTTP clients.
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
@@ -76,11 +81,16 @@ mod clock;
 mod jwt_settings;
 #[cfg(feature = "jwt")]
 mod local_verify;
+#[cfg(feature = "reqwest-middleware")]
+mod reqwest_token_middleware;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
+mod token_sources;
+#[cfg(feature = "tower")]
+mod tower_token_layer;
 mod transport;
 
 pub use authenticator::Authenticator;
@@ -89,12 +99,17 @@ pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
+#[cfg(feature = "reqwest-middleware")]
+pub use reqwest_token_middleware::TokenMiddleware;
 #[cfg(feature = "reqwest")]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
 pub use token_source::TokenSource;
+pub use token_sources::TokenSources;
+#[cfg(feature = "tower")]
+pub use tower_token_layer::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};
 pub use transport::Transport;
 
 pub use clerk_m2m_types as types;
