@@ -125,10 +125,9 @@ impl TokenSource {
                     Shared::spawn_create(shared, ticket);
                     return Ok(token);
                 }
-                Step::Create(ticket) => {
-                    Shared::spawn_create(shared, ticket);
-                    changed.await;
-                }
+                // Poll again: the wait that follows is bounded by the load
+                // timeout like everyone else's.
+                Step::Create(ticket) => Shared::spawn_create(shared, ticket),
                 Step::Wait { until: None } => changed.await,
                 Step::Wait { until: Some(until) } => {
                     let left =
