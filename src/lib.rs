@@ -8,6 +8,12 @@
 //!   [`Client`], built on reqwest;
 //! - [`blocking`]: the blocking client (feature `blocking`, on by default),
 //!   built on ureq.
+//!
+//! Calling another service with a cached M2M token on every request:
+//! feature `reqwest-middleware` (`TokenMiddleware`, for
+//! `reqwest_middleware`), `tower` (`TokenLayer`, for hyper, tonic and
+//! other tower clients) or `ureq-middleware` (`blocking::TokenMiddleware`,
+//! for ureq 3).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -2,7 +2,7 @@
 
 use crate::TokenSource;
 use clerk_m2m_types::token_cache::outgoing::{
-    authorize, retry_with, verdict, wants_token, Attempt, Verdict,
+    retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use clerk_m2m_types::{Error, M2mToken};
 use http::Extensions;
@@ -42,12 +42,16 @@ use std::sync::Arc;
 #[derive(Clone, Debug)]
 pub struct TokenMiddleware {
     source: TokenSource,
+    headers: Arc<AuthorizationCache>,
 }
 
 impl TokenMiddleware {
     /// A middleware that authorizes requests with tokens from `source`.
     pub fn new(source: TokenSource) -> Self {
-        Self { source }
+        Self {
+            source,
+            headers: Arc::default(),
+        }
     }
 
     /// The source of the tokens.
@@ -76,7 +80,9 @@ impl Middleware for TokenMiddleware {
             return next.run(request, extensions).await;
         }
         let sent = self.token().await?;
-        authorize(request.headers_mut(), &sent).map_err(middleware_error)?;
+        self.headers
+            .authorize(request.headers_mut(), &sent)
+            .map_err(middleware_error)?;
         let replay = request.try_clone();
         let response = next.clone().run(request, extensions).await?;
         let Verdict::Rejected { retry } =
@@ -92,7 +98,9 @@ impl Middleware for TokenMiddleware {
         if !retry_with(&sent, &fresh) {
             return Ok(response);
         }
-        authorize(replay.headers_mut(), &fresh).map_err(middleware_error)?;
+        self.headers
+            .authorize(replay.headers_mut(), &fresh)
+            .map_err(middleware_error)?;
         drop(response);
         let response = next.run(replay, extensions).await?;
         if let Verdict::Rejected { .. } = verdict(response.status(), Attempt::Retry, false) {

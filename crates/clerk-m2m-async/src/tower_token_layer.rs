@@ -3,11 +3,12 @@
 
 use crate::TokenSource;
 use clerk_m2m_types::token_cache::outgoing::{
-    authorize, retry_with, verdict, wants_token, Attempt, Verdict,
+    retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use http::{Request, Response};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -89,6 +90,7 @@ where
 #[derive(Clone, Debug)]
 pub struct TokenLayer<R = CloneBody> {
     source: TokenSource,
+    headers: Arc<AuthorizationCache>,
     replay: R,
 }
 
@@ -98,6 +100,7 @@ impl TokenLayer {
     pub fn new(source: TokenSource) -> Self {
         Self {
             source,
+            headers: Arc::default(),
             replay: CloneBody,
         }
     }
@@ -109,6 +112,7 @@ impl<R> TokenLayer<R> {
     pub fn replay<R2>(self, replay: R2) -> TokenLayer<R2> {
         TokenLayer {
             source: self.source,
+            headers: self.headers,
             replay,
         }
     }
@@ -121,6 +125,7 @@ impl<S, R: Clone> Layer<S> for TokenLayer<R> {
         TokenService {
             inner,
             source: self.source.clone(),
+            headers: Arc::clone(&self.headers),
             replay: self.replay.clone(),
         }
     }
@@ -131,6 +136,7 @@ impl<S, R: Clone> Layer<S> for TokenLayer<R> {
 pub struct TokenService<S, R = CloneBody> {
     inner: S,
     source: TokenSource,
+    headers: Arc<AuthorizationCache>,
     replay: R,
 }
 
@@ -158,12 +164,13 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let source = self.source.clone();
         let replay = self.replay.clone();
+        let headers = Arc::clone(&self.headers);
         Box::pin(async move {
             if !wants_token(request.headers()) {
                 return inner.call(request).await.map_err(Into::into);
             }
             let sent = source.get().await?;
-            authorize(request.headers_mut(), &sent)?;
+            headers.authorize(request.headers_mut(), &sent)?;
             let copy = replay
                 .replay(request.body())
                 .map(|body| copy_request(&request, body));
@@ -181,7 +188,7 @@ where
             if !retry_with(&sent, &fresh) {
                 return Ok(response);
             }
-            authorize(copy.headers_mut(), &fresh)?;
+            headers.authorize(copy.headers_mut(), &fresh)?;
             drop(response);
             poll_fn(|cx| inner.poll_ready(cx))
                 .await

@@ -2,7 +2,7 @@
 
 use crate::TokenSource;
 use clerk_m2m_types::token_cache::outgoing::{
-    authorize, retry_with, verdict, wants_token, Attempt, Verdict,
+    retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::Arc;
@@ -39,6 +39,7 @@ use ureq::{Body, SendBody};
 #[derive(Clone, Debug)]
 pub struct TokenMiddleware {
     source: TokenSource,
+    headers: Arc<AuthorizationCache>,
 }
 
 /// Left in a `401` response's extensions: the token that was sent.
@@ -48,7 +49,10 @@ struct RejectedToken(Arc<M2mToken>);
 impl TokenMiddleware {
     /// A middleware that authorizes requests with tokens from `source`.
     pub fn new(source: TokenSource) -> Self {
-        Self { source }
+        Self {
+            source,
+            headers: Arc::default(),
+        }
     }
 
     /// The source of the tokens.
@@ -110,7 +114,9 @@ impl Middleware for TokenMiddleware {
             return next.handle(request);
         }
         let sent = self.source.get().map_err(ureq_error)?;
-        authorize(request.headers_mut(), &sent).map_err(ureq_error)?;
+        self.headers
+            .authorize(request.headers_mut(), &sent)
+            .map_err(ureq_error)?;
         let result = next.handle(request);
         let status = match &result {
             Ok(response) => Some(response.status()),

@@ -41,7 +41,9 @@
 use super::bearer_header;
 use crate::{Error, M2mToken};
 use http::header::AUTHORIZATION;
-use http::{HeaderMap, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Whether an adapter adds its token to a request with these headers: only
 /// when the request has no `Authorization` header of its own.
@@ -55,6 +57,59 @@ pub fn wants_token(headers: &HeaderMap) -> bool {
 pub fn authorize(headers: &mut HeaderMap, token: &M2mToken) -> Result<(), Error> {
     headers.insert(AUTHORIZATION, bearer_header(token)?);
     Ok(())
+}
+
+/// [`authorize`] that remembers the header of the last token, so that
+/// requests sharing a cached token do not each format and check it again.
+///
+/// ```
+/// use clerk_m2m_types::token_cache::outgoing::AuthorizationCache;
+/// use clerk_m2m_types::M2mToken;
+/// use std::sync::Arc;
+///
+/// let mut token = M2mToken::new("mt_0123456789abcdef0123456789abcdef", "mch_1", 0);
+/// token.token = Some("mt_value".into());
+/// let token = Arc::new(token);
+/// let cache = AuthorizationCache::new();
+/// let mut headers = http::HeaderMap::new();
+/// cache.authorize(&mut headers, &token)?;
+/// assert_eq!(headers["authorization"], "Bearer mt_value");
+/// assert!(headers["authorization"].is_sensitive());
+/// # Ok::<(), clerk_m2m_types::Error>(())
+/// ```
+#[derive(Default)]
+pub struct AuthorizationCache {
+    last: Mutex<Option<(Arc<M2mToken>, HeaderValue)>>,
+}
+
+impl fmt::Debug for AuthorizationCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationCache").finish_non_exhaustive()
+    }
+}
+
+impl AuthorizationCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `Authorization: Bearer <token value>` (sensitive), as
+    /// [`authorize`] does.
+    pub fn authorize(&self, headers: &mut HeaderMap, token: &Arc<M2mToken>) -> Result<(), Error> {
+        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let header = match &*last {
+            Some((seen, header)) if Arc::ptr_eq(seen, token) => header.clone(),
+            _ => {
+                let header = bearer_header(token)?;
+                *last = Some((Arc::clone(token), header.clone()));
+                header
+            }
+        };
+        drop(last);
+        headers.insert(AUTHORIZATION, header);
+        Ok(())
+    }
 }
 
 /// Which send of a request an answer is for.
@@ -141,6 +196,26 @@ mod tests {
     fn a_resend_needs_a_different_token() {
         assert!(!retry_with(&token("mt_a"), &token("mt_a")));
         assert!(retry_with(&token("mt_a"), &token("mt_b")));
+    }
+
+    #[test]
+    fn the_cached_header_follows_the_token() {
+        let cache = AuthorizationCache::new();
+        let mut second = token("mt_b");
+        second.token = Some("mt_other_value".into());
+        let (first, second) = (Arc::new(token("mt_a")), Arc::new(second));
+        for (token, expected) in [
+            (&first, "Bearer mt_value"),
+            (&first, "Bearer mt_value"),
+            (&second, "Bearer mt_other_value"),
+            (&first, "Bearer mt_value"),
+        ] {
+            let mut headers = HeaderMap::new();
+            cache.authorize(&mut headers, token).unwrap();
+            assert_eq!(headers[AUTHORIZATION], expected);
+            assert!(headers[AUTHORIZATION].is_sensitive());
+        }
+        assert!(!format!("{cache:?}").contains("mt_"));
     }
 
     #[test]
