@@ -88,7 +88,6 @@ mod reqwest_transport;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
-mod token_sources;
 #[cfg(feature = "tower")]
 mod tower_token_layer;
 mod transport;
@@ -106,8 +105,7 @@ pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
-pub use token_source::TokenSource;
-pub use token_sources::TokenSources;
+pub use token_source::{TokenSource, TokenSources};
 #[cfg(feature = "tower")]
 pub use tower_token_layer::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};
 pub use transport::Transport;

@@ -86,7 +86,6 @@ mod local_verify;
 #[cfg(feature = "test-util")]
 pub mod test_util;
 mod token_source;
-mod token_sources;
 mod transport;
 #[cfg(feature = "ureq-middleware")]
 mod ureq_token_middleware;
@@ -99,8 +98,7 @@ pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
-pub use token_source::TokenSource;
-pub use token_sources::TokenSources;
+pub use token_source::{TokenSource, TokenSources};
 pub use transport::Transport;
 #[cfg(feature = "ureq-middleware")]
 pub use ureq_token_middleware::TokenMiddleware;

@@ -2,7 +2,9 @@
 //! `Condvar`, each create run on its own thread.
 
 use crate::Client;
-use clerk_m2m_types::token_cache::{bearer_header, Step, Ticket, TokenCache, TokenSourceSettings};
+use clerk_m2m_types::token_cache::{
+    bearer_header, NewTokenSource, Step, Ticket, TokenCache, TokenSourceSettings,
+};
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
@@ -155,6 +157,19 @@ impl TokenSource {
     /// How many creates have returned a token so far (each one billed).
     pub fn tokens_created(&self) -> u64 {
         self.shared.lock().tokens_created()
+    }
+}
+
+/// One [`TokenSource`] per distinct create, shared by every caller asking
+/// for it: see
+/// [`token_cache::TokenSources`](clerk_m2m_types::token_cache::TokenSources).
+pub type TokenSources = clerk_m2m_types::token_cache::TokenSources<TokenSource>;
+
+impl NewTokenSource for TokenSource {
+    type Client = Client;
+
+    fn new_source(client: Client, settings: TokenSourceSettings) -> Self {
+        Self::with_settings(client, settings)
     }
 }
 

@@ -1,12 +1,9 @@
-//! One cached token per distinct create: a service that calls two audiences
-//! with different claims keeps two tokens.
+//! What makes two creates the same, so that they share one cached token.
 
 use crate::{CreateTokenParams, SecretString, TokenFormat};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// What makes two creates interchangeable: the same per-call key (or none:
 /// the client's), format, claims, lifetime and `min_remaining_ttl_seconds`.
@@ -97,74 +94,6 @@ fn canonical(value: &Value) -> Value {
     }
 }
 
-/// One `S` (a client's token source) per distinct create ([`CreateKey`]),
-/// made on first use and shared after: the keyed part of a client's
-/// `TokenSources`.
-///
-/// ```
-/// use clerk_m2m_types::token_cache::PerCreate;
-/// use clerk_m2m_types::CreateTokenParams;
-///
-/// let sources = PerCreate::new();
-/// let short = CreateTokenParams::new().seconds_until_expiration(60);
-/// let long = CreateTokenParams::new().seconds_until_expiration(3600);
-/// assert_eq!(sources.get_or_insert_with(&short, || "first"), "first");
-/// assert_eq!(sources.get_or_insert_with(&short, || "second"), "first");
-/// assert_eq!(sources.get_or_insert_with(&long, || "third"), "third");
-/// assert_eq!(sources.len(), 2);
-/// ```
-pub struct PerCreate<S> {
-    entries: Mutex<HashMap<CreateKey, S>>,
-}
-
-impl<S> Default for PerCreate<S> {
-    fn default() -> Self {
-        Self {
-            entries: Mutex::new(HashMap::new()),
-        }
-    }
-}
-
-impl<S> fmt::Debug for PerCreate<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PerCreate")
-            .field("len", &self.lock().len())
-            .finish()
-    }
-}
-
-impl<S: Clone> PerCreate<S> {
-    /// An empty collection.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The value for the create `params` describe, made by `make` the first
-    /// time.
-    pub fn get_or_insert_with(&self, params: &CreateTokenParams, make: impl FnOnce() -> S) -> S {
-        self.lock()
-            .entry(CreateKey::of(params))
-            .or_insert_with(make)
-            .clone()
-    }
-
-    /// How many distinct creates have a value.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no value has been made yet.
-    pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
-    }
-}
-
-impl<S> PerCreate<S> {
-    fn lock(&self) -> MutexGuard<'_, HashMap<CreateKey, S>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,13 +124,9 @@ mod tests {
         for variant in &variants {
             assert_ne!(CreateKey::of(variant), key, "{variant:?}");
         }
-        let sources = PerCreate::new();
-        for (n, variant) in variants.iter().enumerate() {
-            assert_eq!(sources.get_or_insert_with(variant, || n), n);
-        }
-        assert_eq!(sources.get_or_insert_with(&reordered, || 100), 100);
-        assert_eq!(sources.get_or_insert_with(&base(), || 200), 100);
-        assert_eq!(sources.len(), variants.len() + 1);
+        let distinct: std::collections::HashSet<_> =
+            variants.iter().map(CreateKey::of).chain([key]).collect();
+        assert_eq!(distinct.len(), variants.len() + 1);
     }
 
     #[test]
@@ -209,7 +134,7 @@ mod tests {
         let one = CreateKey::of(&CreateTokenParams::new().machine_secret_key("ak_test_one_x"));
         let two = CreateKey::of(&CreateTokenParams::new().machine_secret_key("ak_test_two_x"));
         assert_ne!(one, two);
-        let shown = format!("{one:?} {two:?} {:?}", PerCreate::<u8>::new());
+        let shown = format!("{one:?} {two:?}");
         assert!(!shown.contains("ak_test"), "{shown}");
         assert!(shown.contains("[redacted]"));
     }

@@ -41,13 +41,15 @@ mod key;
 pub mod outgoing;
 mod policy;
 mod settings;
+mod sources;
 
-pub use key::{CreateKey, PerCreate};
+pub use key::CreateKey;
 pub use policy::{
     RefreshPolicy, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF, DEFAULT_REFRESH_JITTER,
     DEFAULT_REFRESH_MARGIN,
 };
 pub use settings::{bearer_header, TokenSourceSettings};
+pub use sources::{NewTokenSource, TokenSources};
 
 use crate::error::{DecodeError, Error, TransportError, TransportErrorKind};
 use crate::{M2mToken, Operation};
