@@ -30,6 +30,12 @@
 //!   `CaptureTransport`) and the model constructors of the types crate.
 //!
 //! With no features this crate is the types crate alone.
+//!
+//! Calling another service with a cached M2M token on every request:
+//! feature `reqwest-middleware` (default; `TokenMiddleware`, for
+//! `reqwest_middleware`), `tower` (`TokenLayer`, for hyper, tonic and
+//! other tower clients) or `ureq-middleware` (`blocking::TokenMiddleware`,
+//! for ureq 3).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

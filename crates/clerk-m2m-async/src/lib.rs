@@ -13,6 +13,11 @@
 //!   (keys from `CLERK_JWT_KEY` or the instance's JWKS, cached) and posts
 //!   only other tokens; see [`ClientBuilder::jwt_key`]. Without it every
 //!   token is posted to the API.
+//! - `reqwest-middleware`: [`TokenMiddleware`], a `reqwest_middleware`
+//!   middleware that sends each request with a cached M2M token from a
+//!   [`TokenSource`], and resends it once with a new token after a `401`.
+//! - `tower`: [`TokenLayer`], the same as a tower layer for hyper, tonic and
+//!   other tower HTTP clients.
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
@@ -28,12 +33,16 @@ mod jwt_settings;
 #[cfg(feature = "jwt")]
 mod local_verify;
 mod machines;
+#[cfg(feature = "reqwest-middleware")]
+mod reqwest_token_middleware;
 #[cfg(feature = "reqwest")]
 mod reqwest_transport;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 mod token_source;
+#[cfg(feature = "tower")]
+mod tower_token_layer;
 mod transport;
 
 pub use authenticator::Authenticator;
@@ -43,13 +52,17 @@ pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
 pub use machines::Machines;
+#[cfg(feature = "reqwest-middleware")]
+pub use reqwest_token_middleware::TokenMiddleware;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
 pub use reqwest_transport::{
     ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
-pub use token_source::TokenSource;
+pub use token_source::{TokenSource, TokenSources};
+#[cfg(feature = "tower")]
+pub use tower_token_layer::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};
 pub use transport::Transport;
 
 pub use clerk_m2m_types as types;

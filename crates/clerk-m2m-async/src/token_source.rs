@@ -2,7 +2,9 @@
 //! `Notify`, each create run in its own task.
 
 use crate::Client;
-use clerk_m2m_types::token_cache::{bearer_header, Step, Ticket, TokenCache, TokenSourceSettings};
+use clerk_m2m_types::token_cache::{
+    bearer_header, NewTokenSource, Step, Ticket, TokenCache, TokenSourceSettings,
+};
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
@@ -125,10 +127,9 @@ impl TokenSource {
                     Shared::spawn_create(shared, ticket);
                     return Ok(token);
                 }
-                Step::Create(ticket) => {
-                    Shared::spawn_create(shared, ticket);
-                    changed.await;
-                }
+                // Poll again: the wait that follows is bounded by the load
+                // timeout like everyone else's.
+                Step::Create(ticket) => Shared::spawn_create(shared, ticket),
                 Step::Wait { until: None } => changed.await,
                 Step::Wait { until: Some(until) } => {
                     let left =
@@ -151,9 +152,66 @@ impl TokenSource {
     }
 
     /// Forgets the cached token only if it is `token_id` (the callee
-    /// rejected it): many rejections of one token cause one new create.
+    /// rejected it): many rejections of one token cause one new create, and
+    /// a replacement rejected too is kept for a backoff first (see
+    /// [`TokenCache::invalidate_token`]). Returns whether it was dropped.
     pub fn invalidate_token(&self, token_id: &str) -> bool {
-        self.shared.lock().invalidate_token(token_id)
+        let now = self.shared.settings.get_clock().instant();
+        self.shared.lock().invalidate_token(token_id, now)
+    }
+
+    /// How many creates have returned a token so far (each one billed).
+    pub fn tokens_created(&self) -> u64 {
+        self.shared.lock().tokens_created()
+    }
+}
+
+/// One [`TokenSource`] per distinct create (key, format, claims, lifetime,
+/// `min_remaining_ttl_seconds`; see
+/// [`CreateKey`](clerk_m2m_types::token_cache::CreateKey)): a service that
+/// calls two audiences with different claims keeps two tokens, and every
+/// caller asking for the same create shares one. See
+/// [`token_cache::TokenSources`](clerk_m2m_types::token_cache::TokenSources)
+/// for its methods.
+///
+/// Cheap to clone; clones share the sources.
+///
+/// ```
+/// use clerk_m2m_async::{Client, CreateTokenParams, TokenSources, TransportError};
+/// use serde_json::json;
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
+/// let transport = |_request: http::Request<Vec<u8>>| async {
+///     let token = r#"{"id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_1",
+///         "token":"mt_secret_value","expiration":null,"created_at":1,"updated_at":1}"#;
+///     http::Response::builder()
+///         .status(201)
+///         .body(token.as_bytes().to_vec())
+///         .map_err(TransportError::other)
+/// };
+/// let client = Client::builder()
+///     .machine_secret_key("ak_test_example")
+///     .transport(transport)
+///     .build()?;
+/// let sources = TokenSources::new(client);
+/// let billing = sources.get(CreateTokenParams::new().claims(json!({"aud": "billing"})));
+/// let search = sources.get(CreateTokenParams::new().claims(json!({"aud": "search"})));
+/// billing.get().await?;
+/// search.get().await?;
+/// sources.get(CreateTokenParams::new().claims(json!({"aud": "billing"}))).get().await?;
+/// assert_eq!(sources.len(), 2);
+/// assert_eq!((billing.tokens_created(), search.tokens_created()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub type TokenSources = clerk_m2m_types::token_cache::TokenSources<TokenSource>;
+
+impl NewTokenSource for TokenSource {
+    type Client = Client;
+
+    fn new_source(client: Client, settings: TokenSourceSettings) -> Self {
+        Self::with_settings(client, settings)
     }
 }
 

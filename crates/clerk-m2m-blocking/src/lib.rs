@@ -23,6 +23,8 @@
 //!   (keys from `CLERK_JWT_KEY` or the instance's JWKS, cached) and posts
 //!   only other tokens; see [`ClientBuilder::jwt_key`]. Without it every
 //!   token is posted to the API.
+//! - `ureq-middleware`: [`TokenMiddleware`], a ureq 3 middleware that sends
+//!   each request with a cached M2M token from a [`TokenSource`].
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`), and the model constructors of `clerk-m2m-types`.
 #![forbid(unsafe_code)]
@@ -42,6 +44,8 @@ mod machines;
 pub mod test_util;
 mod token_source;
 mod transport;
+#[cfg(feature = "ureq-middleware")]
+mod ureq_token_middleware;
 #[cfg(feature = "ureq")]
 mod ureq_transport;
 
@@ -52,8 +56,10 @@ pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
 pub use client::Client;
 pub use machines::Machines;
-pub use token_source::TokenSource;
+pub use token_source::{TokenSource, TokenSources};
 pub use transport::Transport;
+#[cfg(feature = "ureq-middleware")]
+pub use ureq_token_middleware::TokenMiddleware;
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub use ureq_transport::{

@@ -2,7 +2,9 @@
 //! `Condvar`, each create run on its own thread.
 
 use crate::Client;
-use clerk_m2m_types::token_cache::{bearer_header, Step, Ticket, TokenCache, TokenSourceSettings};
+use clerk_m2m_types::token_cache::{
+    bearer_header, NewTokenSource, Step, Ticket, TokenCache, TokenSourceSettings,
+};
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
@@ -144,9 +146,30 @@ impl TokenSource {
     }
 
     /// Forgets the cached token only if it is `token_id` (the callee
-    /// rejected it): many rejections of one token cause one new create.
+    /// rejected it): many rejections of one token cause one new create, and
+    /// a replacement rejected too is kept for a backoff first (see
+    /// [`TokenCache::invalidate_token`]). Returns whether it was dropped.
     pub fn invalidate_token(&self, token_id: &str) -> bool {
-        self.shared.lock().invalidate_token(token_id)
+        let now = self.shared.settings.get_clock().instant();
+        self.shared.lock().invalidate_token(token_id, now)
+    }
+
+    /// How many creates have returned a token so far (each one billed).
+    pub fn tokens_created(&self) -> u64 {
+        self.shared.lock().tokens_created()
+    }
+}
+
+/// One [`TokenSource`] per distinct create, shared by every caller asking
+/// for it: see
+/// [`token_cache::TokenSources`](clerk_m2m_types::token_cache::TokenSources).
+pub type TokenSources = clerk_m2m_types::token_cache::TokenSources<TokenSource>;
+
+impl NewTokenSource for TokenSource {
+    type Client = Client;
+
+    fn new_source(client: Client, settings: TokenSourceSettings) -> Self {
+        Self::with_settings(client, settings)
     }
 }
 

@@ -98,6 +98,16 @@ impl CreateTokenParams {
         self.min_remaining_ttl_seconds
     }
 
+    /// The claims as set (for keying a token cache).
+    pub(crate) fn claims_value(&self) -> Option<&serde_json::Value> {
+        self.claims.as_ref()
+    }
+
+    /// The per-call key, if set (for keying a token cache).
+    pub(crate) fn key_override(&self) -> Option<&SecretString> {
+        self.machine_secret_key.as_ref()
+    }
+
     fn validate(&self) -> Result<(), RequestError> {
         if let Some(claims) = &self.claims {
             if !claims.is_object() {

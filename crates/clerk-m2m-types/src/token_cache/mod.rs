@@ -37,14 +37,19 @@
 //! # Ok::<(), clerk_m2m_types::Error>(())
 //! ```
 
+mod key;
+pub mod outgoing;
 mod policy;
 mod settings;
+mod sources;
 
+pub use key::CreateKey;
 pub use policy::{
     RefreshPolicy, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF, DEFAULT_REFRESH_JITTER,
     DEFAULT_REFRESH_MARGIN,
 };
 pub use settings::{bearer_header, TokenSourceSettings};
+pub use sources::{NewTokenSource, TokenSources};
 
 use crate::error::{DecodeError, Error, TransportError, TransportErrorKind};
 use crate::{M2mToken, Operation};
@@ -98,6 +103,12 @@ struct Cached {
     refresh_at: Option<Instant>,
     /// When it stops being handed out; `None`: never.
     expires_at: Option<Instant>,
+    /// How many tokens in a row were rejected by a callee before this one
+    /// was created to replace them.
+    rejected_before: u32,
+    /// Until when a callee's rejection of it is not believed (it replaced
+    /// a rejected token; see [`TokenCache::invalidate_token`]).
+    hold_until: Option<Instant>,
 }
 
 struct InFlight {
@@ -124,6 +135,9 @@ pub struct TokenCache {
     in_flight: Option<InFlight>,
     failure: Option<Failure>,
     next_ticket: u64,
+    /// The `rejected_before` of the next token admitted.
+    rejected_streak: u32,
+    tokens_created: u64,
 }
 
 impl fmt::Debug for TokenCache {
@@ -147,6 +161,8 @@ impl TokenCache {
             in_flight: None,
             failure: None,
             next_ticket: 0,
+            rejected_streak: 0,
+            tokens_created: 0,
         }
     }
 
@@ -172,6 +188,11 @@ impl TokenCache {
     /// Whether a create is in flight.
     pub fn is_creating(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// How many creates have returned a token (each one minted, and billed).
+    pub fn tokens_created(&self) -> u64 {
+        self.tokens_created
     }
 
     /// What to do now: see [`Step`].
@@ -243,9 +264,11 @@ impl TokenCache {
         match result {
             Ok(token) => {
                 let token = Arc::new(token);
+                self.tokens_created = self.tokens_created.saturating_add(1);
                 if current {
                     self.failure = None;
                     self.cached = Some(self.admit(Arc::clone(&token), now, wall, jitter));
+                    self.rejected_streak = 0;
                 }
                 Ok(token)
             }
@@ -285,20 +308,32 @@ impl TokenCache {
     pub fn invalidate(&mut self) {
         self.cached = None;
         self.failure = None;
+        self.rejected_streak = 0;
     }
 
-    /// Forgets the cached token only if it is `token_id` (a callee rejected
-    /// that token): of many callers rejected with the same token, only the
-    /// first causes a new create. Returns whether it was dropped.
-    pub fn invalidate_token(&mut self, token_id: &str) -> bool {
-        let holds = self
+    /// A callee rejected `token_id` at `now`: forgets the cached token only
+    /// if it is that token, so of many callers rejected with the same token
+    /// only the first causes a new create. Returns whether it was dropped.
+    ///
+    /// A token that itself replaced a rejected one is kept for the failure
+    /// backoff after it arrived (doubling with each rejected replacement,
+    /// see [`RefreshPolicy::failure_wait`]): a callee that rejects every
+    /// token costs one create per backoff window, not one per request.
+    pub fn invalidate_token(&mut self, token_id: &str, now: Instant) -> bool {
+        let Some(cached) = self
             .cached
             .as_ref()
-            .is_some_and(|cached| cached.token.id == token_id);
-        if holds {
-            self.invalidate();
+            .filter(|cached| cached.token.id == token_id)
+        else {
+            return false;
+        };
+        if cached.hold_until.is_some_and(|until| now < until) {
+            return false;
         }
-        holds
+        let streak = cached.rejected_before.saturating_add(1);
+        self.invalidate();
+        self.rejected_streak = streak;
+        true
     }
 
     fn in_backoff(&self, now: Instant) -> bool {
@@ -315,11 +350,17 @@ impl TokenCache {
     }
 
     fn admit(&self, token: Arc<M2mToken>, now: Instant, wall: SystemTime, jitter: f64) -> Cached {
+        let rejected_before = self.rejected_streak;
+        let hold_until = (rejected_before > 0)
+            .then(|| now.checked_add(self.policy.failure_wait(rejected_before, None, jitter)))
+            .flatten();
         let Some(remaining) = remaining_lifetime(&token, wall, self.reuse_floor) else {
             return Cached {
                 token,
                 refresh_at: None,
                 expires_at: None,
+                rejected_before,
+                hold_until,
             };
         };
         let lead = self.policy.lead_time(remaining, jitter);
@@ -328,6 +369,8 @@ impl TokenCache {
             refresh_at: expires_at.map(|at| at.checked_sub(lead).unwrap_or(now)),
             expires_at,
             token,
+            rejected_before,
+            hold_until,
         }
     }
 }

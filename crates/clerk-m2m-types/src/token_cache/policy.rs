@@ -28,6 +28,10 @@ pub const DEFAULT_MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 /// - With a [`load_timeout`](Self::load_timeout), a caller waits at most
 ///   that long for a create; the create itself goes on, and its token is
 ///   cached when it lands.
+/// - A token a callee rejects is replaced at once; a replacement that is
+///   rejected too is kept for the same backoff as a failed create before a
+///   rejection replaces it (see
+///   [`TokenCache::invalidate_token`](super::TokenCache::invalidate_token)).
 ///
 /// ```
 /// use clerk_m2m_types::token_cache::RefreshPolicy;

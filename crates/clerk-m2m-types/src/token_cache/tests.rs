@@ -348,19 +348,101 @@ fn invalidate_token_drops_only_the_rejected_token() {
     let ticket = h.create(secs(0));
     h.finish(ticket, secs(0), Ok(token("mt_a", Some(HOUR_MS))))
         .unwrap();
-    assert!(!h.cache.invalidate_token("mt_other"));
+    assert!(!h.cache.invalidate_token("mt_other", h.at(secs(1))));
     assert_eq!(h.ready_id(secs(1)), "mt_a");
-    assert!(h.cache.invalidate_token("mt_a"));
+    assert!(h.cache.invalidate_token("mt_a", h.at(secs(1))));
     let ticket = h.create(secs(1));
     // 99 more rejections of mt_a while its replacement is created: no-ops.
     for _ in 0..99 {
-        assert!(!h.cache.invalidate_token("mt_a"));
+        assert!(!h.cache.invalidate_token("mt_a", h.at(secs(1))));
     }
     assert!(matches!(h.poll(secs(1)), Step::Wait { .. }));
     h.finish(ticket, secs(2), Ok(token("mt_b", Some(HOUR_MS))))
         .unwrap();
-    assert!(!h.cache.invalidate_token("mt_a"));
+    assert!(!h.cache.invalidate_token("mt_a", h.at(secs(2))));
     assert_eq!(h.ready_id(secs(2)), "mt_b");
+    assert_eq!(h.cache.tokens_created(), 2);
+}
+
+#[test]
+fn a_replacement_that_is_rejected_too_is_held_for_a_growing_backoff() {
+    // A callee that rejects every token: one create per backoff window.
+    let mut h = Harness::new(
+        RefreshPolicy::new()
+            .failure_backoff(secs(2))
+            .max_failure_backoff(secs(8)),
+    );
+    let ticket = h.create(secs(0));
+    h.finish(ticket, secs(0), Ok(token("mt_0", Some(HOUR_MS))))
+        .unwrap();
+    // A token created normally is dropped at its first rejection.
+    assert!(h.cache.invalidate_token("mt_0", h.at(secs(0))));
+    // Each replacement is held (jitter 0: half of 2 s, 4 s, 8 s, 8 s) from
+    // its arrival, then dropped by the next rejection.
+    let mut at = secs(10);
+    for (n, hold_ms) in [1000u64, 2000, 4000, 4000].into_iter().enumerate() {
+        let ticket = h.create(at);
+        let id = format!("mt_{}", n + 1);
+        h.finish(ticket, at, Ok(token(&id, Some(HOUR_MS)))).unwrap();
+        let just_before = at + Duration::from_millis(hold_ms - 1);
+        assert!(!h.cache.invalidate_token(&id, h.at(just_before)), "{id}");
+        assert_eq!(
+            h.ready_id(just_before),
+            id,
+            "the held token is still handed out"
+        );
+        at += Duration::from_millis(hold_ms);
+        assert!(h.cache.invalidate_token(&id, h.at(at)), "{id}");
+    }
+    assert_eq!(h.cache.tokens_created(), 5);
+
+    // A refresh (not a rejection) starts the count afresh.
+    let ticket = h.create(at);
+    h.finish(ticket, at, Ok(token("mt_5", Some(60_000))))
+        .unwrap();
+    let ticket = h.create(at + secs(30));
+    h.finish(ticket, at + secs(30), Ok(token("mt_6", Some(HOUR_MS))))
+        .unwrap();
+    assert!(h.cache.invalidate_token("mt_6", h.at(at + secs(30))));
+    // …and so does an explicit invalidate.
+    let ticket = h.create(at + secs(31));
+    h.finish(ticket, at + secs(31), Ok(token("mt_7", Some(HOUR_MS))))
+        .unwrap();
+    h.cache.invalidate();
+    let ticket = h.create(at + secs(31));
+    h.finish(ticket, at + secs(31), Ok(token("mt_8", Some(HOUR_MS))))
+        .unwrap();
+    assert!(h.cache.invalidate_token("mt_8", h.at(at + secs(31))));
+}
+
+#[test]
+fn jitter_spreads_the_hold_of_a_rejected_replacement() {
+    let policy = RefreshPolicy::new().failure_backoff(secs(4));
+    let start = Instant::now();
+    for (sample, hold) in [(0.0, 2), (0.5, 3), (0.99, 4)] {
+        let mut cache = TokenCache::new(policy.clone());
+        let Step::Create(ticket) = cache.poll(start) else {
+            panic!()
+        };
+        let first = token("mt_a", Some(HOUR_MS));
+        cache
+            .finish(ticket, Ok(first), start, wall_at_creation(), sample)
+            .unwrap();
+        assert!(cache.invalidate_token("mt_a", start));
+        let Step::Create(ticket) = cache.poll(start) else {
+            panic!()
+        };
+        let second = token("mt_b", Some(HOUR_MS));
+        cache
+            .finish(ticket, Ok(second), start, wall_at_creation(), sample)
+            .unwrap();
+        let before = start + secs(hold) - Duration::from_millis(40);
+        assert!(!cache.invalidate_token("mt_b", before), "{sample}");
+        assert!(
+            cache.invalidate_token("mt_b", start + secs(hold)),
+            "{sample}"
+        );
+    }
 }
 
 #[test]
