@@ -1,10 +1,11 @@
-//! The four calls, and the contract each one's params fulfil.
+//! The calls, and the contract each one's params fulfil.
 
 use crate::error::{RequestError, ResponseError};
 use crate::Config;
 use std::fmt;
 
-/// One of the M2M token calls.
+/// One of the calls to Clerk: the four M2M token calls, and the JWKS fetch
+/// that local JWT verification makes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -16,6 +17,8 @@ pub enum Operation {
     RevokeToken,
     /// `POST /m2m_tokens/verify`.
     VerifyToken,
+    /// `GET /v1/jwks`: the instance's public keys, for local JWT verification.
+    FetchJwks,
 }
 
 impl Operation {
@@ -26,6 +29,7 @@ impl Operation {
             Self::ListTokens => "list_tokens",
             Self::RevokeToken => "revoke_token",
             Self::VerifyToken => "verify_token",
+            Self::FetchJwks => "fetch_jwks",
         }
     }
 
@@ -35,6 +39,7 @@ impl Operation {
             Self::CreateToken | Self::ListTokens => "/m2m_tokens",
             Self::RevokeToken => "/m2m_tokens/{id}/revoke",
             Self::VerifyToken => "/m2m_tokens/verify",
+            Self::FetchJwks => "/v1/jwks",
         }
     }
 

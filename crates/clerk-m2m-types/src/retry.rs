@@ -40,8 +40,8 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 
 /// Retry rules shared by both clients.
 ///
-/// - list, verify and revoke (idempotent) retry connect failures, timeouts,
-///   lost connections, 429, 502, 503 and 504;
+/// - list, verify, revoke and the JWKS fetch (idempotent) retry connect
+///   failures, timeouts, lost connections, 429, 502, 503 and 504;
 /// - create retries only a 429 and transport failures where the request was
 ///   certainly not sent: a token mint must never be duplicated;
 /// - at most [`max_attempts`](Self::max_attempts) attempts (default 3);
@@ -210,6 +210,7 @@ mod tests {
             Operation::ListTokens,
             Operation::VerifyToken,
             Operation::RevokeToken,
+            Operation::FetchJwks,
         ] {
             for code in [429, 502, 503, 504] {
                 assert!(retries(operation, status(code)), "{operation} {code}");

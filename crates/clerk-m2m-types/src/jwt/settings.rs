@@ -1,6 +1,6 @@
 //! Where a client's verification keys come from: the decision both clients share.
 
-use super::{JwksCache, KeySet, VerifyOptions};
+use super::{JwksCache, JwksVerifier, KeySet, VerifyOptions};
 use crate::{Config, ConfigError};
 use std::fmt;
 use std::time::Duration;
@@ -27,8 +27,10 @@ pub struct JwtKeySettings {
 pub enum KeyPlan {
     /// Fixed keys (a PEM or a given key set): no network, ever.
     Static(KeySet),
-    /// The instance's JWKS, fetched with the instance secret key, cached here.
-    Jwks(JwksCache),
+    /// The instance's JWKS, fetched with the instance secret key
+    /// ([`FetchJwks`](super::FetchJwks)) and cached: the verifier decides
+    /// when.
+    Jwks(JwksVerifier),
     /// No key source: every JWT verification fails with `Error::NoJwtKey`.
     Missing,
 }
@@ -91,7 +93,7 @@ impl JwtKeySettings {
                 if let Some(cooldown) = self.cooldown {
                     cache = cache.refetch_cooldown(cooldown);
                 }
-                KeyPlan::Jwks(cache)
+                KeyPlan::Jwks(JwksVerifier::new(cache))
             }
             (None, None) => KeyPlan::Missing,
         };
