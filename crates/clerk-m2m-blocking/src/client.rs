@@ -108,6 +108,11 @@ impl Client {
         self.inner.call_timeout
     }
 
+    #[cfg(feature = "jwt")]
+    pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
+        &self.inner.local
+    }
+
     /// Creates a token (`POST /m2m_tokens`).
     ///
     /// Never retried once the request may have reached the server (each
@@ -139,28 +144,33 @@ impl Client {
     ///   (`CLERK_SECRET_KEY`) through the client's transport and cached:
     ///   5 minutes fresh, refetched on an unknown `kid` or a bad signature at
     ///   most once per 30 s, one fetch shared by concurrent threads (the
-    ///   others wait for its outcome), known keys kept when a fetch fails.
-    ///   With neither key: [`Error::NoJwtKey`];
+    ///   others wait for its outcome; a stale key keeps serving them while
+    ///   one thread refreshes it), retried like any GET, known keys kept when
+    ///   a fetch fails. With neither key: [`Error::NoJwtKey`];
     /// - anything else is posted to `POST /m2m_tokens/verify`.
     ///
     /// Without the `jwt` feature every token is posted. To send a JWT to the
-    /// API anyway, use [`send`](Self::send) with the params.
+    /// API anyway, use [`send`](Self::send) with the params. For a token you
+    /// hold as a `&str` (e.g. from a request header),
+    /// [`verify_token_str`](Self::verify_token_str) does the same without
+    /// copying it.
     pub fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
         #[cfg(feature = "jwt")]
-        {
-            let token = params.token().expose_secret();
-            match clerk_m2m_types::jwt::is_m2m_jwt(token) {
-                Err(source) => return Err(Error::Jwt { source }),
-                Ok(true) => {
-                    let inner = &*self.inner;
-                    return inner
-                        .local
-                        .verify(token, &inner.config, inner.transport.as_ref());
-                }
-                Ok(false) => {}
-            }
+        if let Some(verified) = self.verify_locally(params.token().expose_secret()) {
+            return verified;
         }
         self.send(&params)
+    }
+
+    /// [`verify_token`](Self::verify_token) for a borrowed token: an M2M JWT
+    /// is routed and verified in place, with no copy; any other token is
+    /// posted with the client's keys.
+    pub fn verify_token_str(&self, token: &str) -> Result<M2mToken, Error> {
+        #[cfg(feature = "jwt")]
+        if let Some(verified) = self.verify_locally(token) {
+            return verified;
+        }
+        self.send(&VerifyTokenParams::new(token))
     }
 
     /// Sends any call: validates and builds its request once, sends it,

@@ -1,8 +1,8 @@
 //! The builder's settings for local JWT verification (feature `jwt`).
 
-use crate::local_verify::{Jwks, KeySource, LocalVerifier};
+use crate::local_verify::LocalVerifier;
 use crate::{ClientBuilder, Clock, SystemClock};
-use clerk_m2m_types::jwt::{JwtKeySettings, KeyPlan, KeySet, VerifyOptions};
+use clerk_m2m_types::jwt::{JwtKeySettings, KeySet, VerifyOptions};
 use clerk_m2m_types::{Config, ConfigError};
 use std::fmt;
 use std::sync::Arc;
@@ -26,16 +26,8 @@ impl fmt::Debug for JwtSettings {
 impl JwtSettings {
     pub(crate) fn build(self, config: &Config) -> Result<LocalVerifier, ConfigError> {
         let (plan, options) = self.keys.plan(config)?;
-        let keys = match plan {
-            KeyPlan::Static(keys) => KeySource::Pem(Arc::new(keys)),
-            KeyPlan::Jwks(cache) => KeySource::Jwks(Box::new(Jwks::new(cache))),
-            KeyPlan::Missing => KeySource::Missing,
-        };
-        Ok(LocalVerifier {
-            keys,
-            options,
-            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
-        })
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        Ok(LocalVerifier::new(plan, options, clock))
     }
 }
 

@@ -32,6 +32,9 @@ const fn too_large() -> JwtError {
 ///
 /// Exhaustive on purpose: a caller must handle both routes.
 #[derive(Debug)]
+// A value that lives for one verification: boxing the large variant would
+// cost an allocation on every one.
+#[allow(clippy::large_enum_variant)]
 pub enum Classified<'t> {
     /// An M2M JWT, already decoded: verify it locally
     /// ([`M2mJwt::verify`]), never send it to the API.
