@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench verify_token`
 //!
-//! Target: the client's `verify_token` within 1.15× of `raw_signature_check`.
+//! Target: the client's `verify_token` within 1.15× of `raw_signature_check`;
+//! `verify_token_str` is the borrowing path (no copy of the token).
 //! The async calls complete on their first poll when the key is cached, so
 //! they are polled once with a no-op waker: no runtime in the measurement.
 //! After criterion's groups, the same pairs run interleaved (raw, client,
@@ -137,6 +138,28 @@ fn client_sides(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn() + '_>)> {
                             .verify_token(VerifyTokenParams::new(black_box(&*f.jwt))),
                     )
                     .unwrap(),
+                );
+            }),
+        ),
+        (
+            "async_verify_token_str_pem",
+            Box::new(|| {
+                black_box(ready(f.pem_client.verify_token_str(black_box(&f.jwt))).unwrap());
+            }),
+        ),
+        (
+            "async_verify_token_str_jwks",
+            Box::new(|| {
+                black_box(ready(f.jwks_client.verify_token_str(black_box(&f.jwt))).unwrap());
+            }),
+        ),
+        (
+            "blocking_verify_token_str_pem",
+            Box::new(|| {
+                black_box(
+                    f.blocking_pem_client
+                        .verify_token_str(black_box(&f.jwt))
+                        .unwrap(),
                 );
             }),
         ),

@@ -78,10 +78,13 @@ pub fn classify(token: &str) -> Result<Classified<'_>, JwtError> {
     let Ok(parts) = split(token) else {
         return Ok(Classified::NotM2mJwt);
     };
-    if !is_base64url(parts.header) || !is_base64url(parts.signature) {
+    let jwt = M2mJwt::decode(&parts);
+    // A header and a signature that decoded are base64url; only when one
+    // did not is its alphabet checked, to tell "not a JWT" (for the API)
+    // from "a malformed one" (refused locally).
+    if jwt.undecodable.is_some() && !(is_base64url(parts.header) && is_base64url(parts.signature)) {
         return Ok(Classified::NotM2mJwt);
     }
-    let jwt = M2mJwt::decode(&parts);
     Ok(if jwt.is_m2m() {
         Classified::M2mJwt(jwt)
     } else {
@@ -424,6 +427,8 @@ mod tests {
             token(header, payload, "c2ln.more"),
             token(header, payload, "c"),
             token(header, payload, "c2l+"),
+            token(header, payload, "c2ln="),
+            format!("e30=.{}.c2ln", b64(payload)),
             token(header, payload, ""),
             format!("a.{}.c2ln", b64(payload)),
             format!("e30*.{}.c2ln", b64(payload)),
