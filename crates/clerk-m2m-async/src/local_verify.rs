@@ -6,25 +6,19 @@
 
 use crate::{Client, Clock};
 use clerk_m2m_types::jwt::{
-    classify, Classified, FetchJwks, FetchTicket, JwksStep, JwksVerifier, KeyLookup, KeyPlan,
-    KeySet, M2mJwt, VerifyOptions,
+    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksStep, JwksVerifier, JwtError,
+    KeyLookup, KeyPlan, KeySet, M2mJwt, VerifyOptions,
 };
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::SystemTime;
 use tokio::sync::Notify;
 
 /// Everything local verification needs, decided when the client is built.
 pub(crate) struct LocalVerifier {
-    keys: Keys,
+    keys: KeyPlan<Arc<Shared>>,
     options: VerifyOptions,
     clock: Arc<dyn Clock>,
-}
-
-enum Keys {
-    /// Fixed keys (a PEM or a given key set): no network, no lock.
-    Static(KeySet),
-    Jwks(Arc<Shared>),
-    Missing,
 }
 
 /// The JWKS state every verification of one client shares.
@@ -38,18 +32,21 @@ impl Shared {
     fn lock(&self) -> MutexGuard<'_, JwksVerifier> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    fn report(&self, ticket: FetchTicket, result: Result<KeySet, Error>, now: SystemTime) {
+        self.lock().finish_fetch(ticket, result, now);
+        self.fetched.notify_waiters();
+    }
 }
 
 impl LocalVerifier {
     pub(crate) fn new(plan: KeyPlan, options: VerifyOptions, clock: Arc<dyn Clock>) -> Self {
-        let keys = match plan {
-            KeyPlan::Static(keys) => Keys::Static(keys),
-            KeyPlan::Jwks(verifier) => Keys::Jwks(Arc::new(Shared {
+        let keys = plan.map_jwks(|verifier| {
+            Arc::new(Shared {
                 state: Mutex::new(verifier),
                 fetched: Notify::new(),
-            })),
-            KeyPlan::Missing => Keys::Missing,
-        };
+            })
+        });
         Self {
             keys,
             options,
@@ -58,20 +55,16 @@ impl LocalVerifier {
     }
 
     pub(crate) fn source_name(&self) -> &'static str {
-        match self.keys {
-            Keys::Static(_) => "pem",
-            Keys::Jwks(_) => "jwks",
-            Keys::Missing => "none",
-        }
+        self.keys.source_name()
     }
 
     async fn verify(&self, client: &Client, mut jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
         let shared = match &self.keys {
-            Keys::Static(keys) => {
+            KeyPlan::Static(keys) => {
                 return jwt_result(jwt.verify(keys, self.clock.now(), &self.options))
             }
-            Keys::Missing => return Err(Error::NoJwtKey),
-            Keys::Jwks(shared) => shared,
+            KeyPlan::Missing => return Err(Error::NoJwtKey),
+            KeyPlan::Jwks(shared) => shared,
         };
         let mut lookup = KeyLookup::new();
         loop {
@@ -88,11 +81,10 @@ impl LocalVerifier {
                     Err(error) => lookup.failed(error),
                 },
                 JwksStep::Fetch(ticket) => {
-                    let report = FetchReport {
-                        shared: Arc::clone(shared),
-                        clock: Arc::clone(&self.clock),
-                        ticket: Some(ticket),
-                    };
+                    let (shared, clock) = (Arc::clone(shared), Arc::clone(&self.clock));
+                    let report = FetchReport::new(ticket, move |ticket, result| {
+                        shared.report(ticket, result, clock.now());
+                    });
                     let client = client.clone();
                     tokio::spawn(async move { report.finish(client.send(&FetchJwks).await) });
                 }
@@ -107,37 +99,8 @@ impl LocalVerifier {
     }
 }
 
-fn jwt_result<T>(result: Result<T, clerk_m2m_types::jwt::JwtError>) -> Result<T, Error> {
+fn jwt_result<T>(result: Result<T, JwtError>) -> Result<T, Error> {
     result.map_err(|source| Error::Jwt { source })
-}
-
-/// Reports a fetch to the verifier and wakes the waiters; dropped before
-/// that (the transport panicked, the runtime is shutting down), reports the
-/// fetch abandoned, so that no one waits forever.
-struct FetchReport {
-    shared: Arc<Shared>,
-    clock: Arc<dyn Clock>,
-    ticket: Option<FetchTicket>,
-}
-
-impl FetchReport {
-    fn finish(mut self, result: Result<KeySet, Error>) {
-        if let Some(ticket) = self.ticket.take() {
-            let now = self.clock.now();
-            self.shared.lock().finish_fetch(ticket, result, now);
-            self.shared.fetched.notify_waiters();
-        }
-    }
-}
-
-impl Drop for FetchReport {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            let now = self.clock.now();
-            self.shared.lock().abandon_fetch(ticket, now);
-            self.shared.fetched.notify_waiters();
-        }
-    }
 }
 
 impl Client {

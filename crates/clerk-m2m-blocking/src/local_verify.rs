@@ -7,24 +7,17 @@
 
 use crate::{Client, Clock};
 use clerk_m2m_types::jwt::{
-    classify, Classified, FetchJwks, FetchTicket, JwksStep, JwksVerifier, KeyLookup, KeyPlan,
-    KeySet, M2mJwt, VerifyOptions,
+    classify, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, JwtError, KeyLookup,
+    KeyPlan, M2mJwt, VerifyOptions,
 };
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 /// Everything local verification needs, decided when the client is built.
 pub(crate) struct LocalVerifier {
-    keys: Keys,
+    keys: KeyPlan<Shared>,
     options: VerifyOptions,
     clock: Arc<dyn Clock>,
-}
-
-enum Keys {
-    /// Fixed keys (a PEM or a given key set): no network, no lock.
-    Static(KeySet),
-    Jwks(Shared),
-    Missing,
 }
 
 /// The JWKS state every verification of one client shares.
@@ -42,14 +35,10 @@ impl Shared {
 
 impl LocalVerifier {
     pub(crate) fn new(plan: KeyPlan, options: VerifyOptions, clock: Arc<dyn Clock>) -> Self {
-        let keys = match plan {
-            KeyPlan::Static(keys) => Keys::Static(keys),
-            KeyPlan::Jwks(verifier) => Keys::Jwks(Shared {
-                state: Mutex::new(verifier),
-                fetched: Condvar::new(),
-            }),
-            KeyPlan::Missing => Keys::Missing,
-        };
+        let keys = plan.map_jwks(|verifier| Shared {
+            state: Mutex::new(verifier),
+            fetched: Condvar::new(),
+        });
         Self {
             keys,
             options,
@@ -58,20 +47,16 @@ impl LocalVerifier {
     }
 
     pub(crate) fn source_name(&self) -> &'static str {
-        match self.keys {
-            Keys::Static(_) => "pem",
-            Keys::Jwks(_) => "jwks",
-            Keys::Missing => "none",
-        }
+        self.keys.source_name()
     }
 
     fn verify(&self, client: &Client, mut jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
         let shared = match &self.keys {
-            Keys::Static(keys) => {
+            KeyPlan::Static(keys) => {
                 return jwt_result(jwt.verify(keys, self.clock.now(), &self.options))
             }
-            Keys::Missing => return Err(Error::NoJwtKey),
-            Keys::Jwks(shared) => shared,
+            KeyPlan::Missing => return Err(Error::NoJwtKey),
+            KeyPlan::Jwks(shared) => shared,
         };
         let mut lookup = KeyLookup::new();
         let mut state = shared.lock();
@@ -88,11 +73,11 @@ impl LocalVerifier {
                 }
                 JwksStep::Fetch(ticket) => {
                     drop(state);
-                    let report = FetchReport {
-                        shared,
-                        clock: self.clock.as_ref(),
-                        ticket: Some(ticket),
-                    };
+                    // Reports the fetch even if the transport panics.
+                    let report = FetchReport::new(ticket, |ticket, result| {
+                        shared.lock().finish_fetch(ticket, result, self.clock.now());
+                        shared.fetched.notify_all();
+                    });
                     report.finish(client.send(&FetchJwks));
                 }
                 JwksStep::Wait => {
@@ -109,37 +94,8 @@ impl LocalVerifier {
     }
 }
 
-fn jwt_result<T>(result: Result<T, clerk_m2m_types::jwt::JwtError>) -> Result<T, Error> {
+fn jwt_result<T>(result: Result<T, JwtError>) -> Result<T, Error> {
     result.map_err(|source| Error::Jwt { source })
-}
-
-/// Reports a fetch to the verifier and wakes the waiters; dropped before
-/// that (the transport panicked), reports the fetch abandoned, so that no
-/// thread waits forever.
-struct FetchReport<'a> {
-    shared: &'a Shared,
-    clock: &'a dyn Clock,
-    ticket: Option<FetchTicket>,
-}
-
-impl FetchReport<'_> {
-    fn finish(mut self, result: Result<KeySet, Error>) {
-        if let Some(ticket) = self.ticket.take() {
-            let now = self.clock.now();
-            self.shared.lock().finish_fetch(ticket, result, now);
-            self.shared.fetched.notify_all();
-        }
-    }
-}
-
-impl Drop for FetchReport<'_> {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            let now = self.clock.now();
-            self.shared.lock().abandon_fetch(ticket, now);
-            self.shared.fetched.notify_all();
-        }
-    }
 }
 
 impl Client {

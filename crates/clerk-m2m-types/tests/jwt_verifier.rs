@@ -9,8 +9,8 @@
 mod mint;
 
 use clerk_m2m_types::jwt::{
-    classify, Classified, FetchJwks, FetchTicket, JwksCache, JwksStep, JwksVerifier, JwtErrorKind,
-    KeyLookup, KeySet, VerifyOptions,
+    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksCache, JwksStep, JwksVerifier,
+    JwtErrorKind, KeyLookup, KeySet, VerifyOptions,
 };
 use clerk_m2m_types::{Endpoint, Error, Operation, TransportError};
 use mint::*;
@@ -511,4 +511,35 @@ fn the_fetch_is_a_get_with_the_instance_key() {
     assert!(FetchJwks::parse_response(answer)
         .unwrap()
         .contains_kid("ins_a"));
+}
+
+#[test]
+fn a_fetch_report_reports_once_with_the_result_or_as_abandoned() {
+    let t0 = now();
+    let good = token(TestKey::a(), "ins_a");
+    let verifier = std::sync::Mutex::new(JwksVerifier::new(JwksCache::new()));
+    let reports = std::cell::Cell::new(0);
+    let report = |ticket, result| {
+        reports.set(reports.get() + 1);
+        verifier.lock().unwrap().finish_fetch(ticket, result, t0);
+    };
+    // Finished: the result, once.
+    let ticket = fetch(verifier.lock().unwrap().poll(&mut KeyLookup::new(), t0));
+    FetchReport::new(ticket, report).finish(Ok(key_set(&[(TestKey::a(), "ins_a")])));
+    assert_eq!(reports.get(), 1);
+    let mut lookup = KeyLookup::new();
+    let keys = check(verifier.lock().unwrap().poll(&mut lookup, t0));
+    assert!(passes(&mut lookup, &good, &keys));
+    // Dropped unfinished (a panic unwinding past it): abandoned, once.
+    let stale = t0 + secs(300);
+    let ticket = fetch(verifier.lock().unwrap().poll(&mut KeyLookup::new(), stale));
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _report = FetchReport::new(ticket, report);
+        panic!("the transport panics");
+    }));
+    assert!(unwound.is_err());
+    assert_eq!(reports.get(), 2);
+    let verifier = verifier.lock().unwrap();
+    assert!(!verifier.is_fetching());
+    assert!(format!("{:?}", verifier.last_failure()).contains("without an answer"));
 }

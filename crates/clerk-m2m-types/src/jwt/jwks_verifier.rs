@@ -7,6 +7,7 @@ use super::error::{JwtError, JwtErrorKind};
 use super::keyset::KeySet;
 use crate::error::{Delivery, TransportError, TransportErrorKind};
 use crate::{Error, Operation};
+use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -21,8 +22,8 @@ use std::time::SystemTime;
 ///   the lock*; on success the lookup is over, on failure report it with
 ///   [`KeyLookup::failed`] and poll again;
 /// - [`Fetch`](JwksStep::Fetch): send [`FetchJwks`](super::FetchJwks),
-///   report the result with [`finish_fetch`](Self::finish_fetch) (or
-///   [`abandon_fetch`](Self::abandon_fetch) if it never ends), wake the
+///   report the result with [`finish_fetch`](Self::finish_fetch) (a
+///   [`FetchReport`] reports it abandoned if it never ends), wake the
 ///   waiters, and poll again. The fetch must run to its end even if the
 ///   verification that started it is dropped: other verifications wait for it;
 /// - [`Wait`](JwksStep::Wait): a fetch is in flight and this verification
@@ -82,6 +83,77 @@ pub struct JwksVerifier {
     next_ticket: u64,
     /// The last fetch failure, while no fetch has succeeded since.
     last_failure: Option<Arc<Error>>,
+}
+
+/// The failure of a fetch that ended without a result.
+fn abandoned() -> Error {
+    Error::Transport {
+        operation: Operation::FetchJwks,
+        attempts: 1,
+        source: TransportError::new(TransportErrorKind::Other)
+            .with_delivery(Delivery::MaybeSent)
+            .with_source("the JWKS fetch ended without an answer (the transport panicked or its task was stopped)"),
+    }
+}
+
+/// A fetch in flight, reported exactly once through `report`: with its
+/// result by [`finish`](Self::finish), or, if the report is dropped first
+/// (the transport panicked, the task running the fetch was stopped), as
+/// abandoned ([`JwksVerifier::abandon_fetch`]'s failure). A driver's
+/// `report` locks the verifier, calls [`JwksVerifier::finish_fetch`] and
+/// wakes the waiters.
+///
+/// ```
+/// use clerk_m2m_types::jwt::{FetchReport, JwksCache, JwksStep, JwksVerifier, KeyLookup};
+/// use std::sync::Mutex;
+/// use std::time::SystemTime;
+///
+/// let verifier = Mutex::new(JwksVerifier::new(JwksCache::new()));
+/// let step = verifier.lock().unwrap().poll(&mut KeyLookup::new(), SystemTime::UNIX_EPOCH);
+/// let JwksStep::Fetch(ticket) = step else { panic!("a cold cache fetches") };
+/// let report = FetchReport::new(ticket, |ticket, result| {
+///     verifier.lock().unwrap().finish_fetch(ticket, result, SystemTime::UNIX_EPOCH);
+/// });
+/// drop(report); // e.g. a panic in the transport unwinds past it
+/// let verifier = verifier.lock().unwrap();
+/// assert!(!verifier.is_fetching());
+/// assert!(verifier.last_failure().is_some());
+/// ```
+#[must_use = "dropped, the fetch is reported abandoned"]
+pub struct FetchReport<F: FnOnce(FetchTicket, Result<KeySet, Error>)> {
+    pending: Option<(FetchTicket, F)>,
+}
+
+impl<F: FnOnce(FetchTicket, Result<KeySet, Error>)> FetchReport<F> {
+    /// Reports the fetch of `ticket` through `report`, once.
+    pub fn new(ticket: FetchTicket, report: F) -> Self {
+        Self {
+            pending: Some((ticket, report)),
+        }
+    }
+
+    /// Reports the fetch's result.
+    pub fn finish(mut self, result: Result<KeySet, Error>) {
+        if let Some((ticket, report)) = self.pending.take() {
+            report(ticket, result);
+        }
+    }
+}
+
+impl<F: FnOnce(FetchTicket, Result<KeySet, Error>)> Drop for FetchReport<F> {
+    fn drop(&mut self) {
+        if let Some((ticket, report)) = self.pending.take() {
+            report(ticket, Err(abandoned()));
+        }
+    }
+}
+
+impl<F: FnOnce(FetchTicket, Result<KeySet, Error>)> fmt::Debug for FetchReport<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FetchReport")
+            .field("pending", &self.pending.is_some())
+            .finish()
+    }
 }
 
 /// The right to report one JWKS fetch, handed out by [`JwksVerifier::poll`].
@@ -267,14 +339,7 @@ impl JwksVerifier {
     /// transport panicked, or the task running it was stopped): a failed
     /// fetch, so that its waiters go on.
     pub fn abandon_fetch(&mut self, ticket: FetchTicket, now: SystemTime) {
-        let error = Error::Transport {
-            operation: Operation::FetchJwks,
-            attempts: 1,
-            source: TransportError::new(TransportErrorKind::Other)
-                .with_delivery(Delivery::MaybeSent)
-                .with_source("the JWKS fetch ended without an answer (the transport panicked or its task was stopped)"),
-        };
-        self.finish_fetch(ticket, Err(error), now);
+        self.finish_fetch(ticket, Err(abandoned()), now);
     }
 
     fn start_fetch(&mut self) -> FetchTicket {

@@ -54,7 +54,7 @@ mod verify;
 pub use cache::{FetchDecision, JwksCache, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_COOLDOWN};
 pub use error::{JwtError, JwtErrorKind, KeyError, KeyErrorKind};
 pub use jwks::{jwks_request, parse_jwks_response, FetchJwks, JwksRequestError};
-pub use jwks_verifier::{FetchTicket, JwksStep, JwksVerifier, KeyLookup};
+pub use jwks_verifier::{FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup};
 pub use key::{Algorithm, RsaPublicKey, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use keyset::{KeySet, SkipReason, SkippedKey, ENV_JWT_KEY};
 pub use m2m_jwt::{classify, is_m2m_jwt, Classified, M2mJwt};
