@@ -145,6 +145,22 @@ async fn mint_jwt(emulator: &EmulatorHandle, claims: serde_json::Value) -> Strin
         .to_owned()
 }
 
+/// An emulator, a JWT it minted, a manual clock, and a counting client
+/// that verifies with the emulator's JWKS on that clock (JWKS requests held
+/// at the gate when `gated`).
+async fn with_jwks(gated: bool) -> (EmulatorHandle, String, ManualClock, Client, Arc<Counts>) {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting_with(emulator.url(), gated);
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (emulator, jwt, clock, client, counts)
+}
+
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn b64url(bytes: &[u8]) -> String {
@@ -233,15 +249,7 @@ async fn local_result_equals_the_apis_for_the_same_token() {
 
 #[tokio::test]
 async fn the_jwks_is_fetched_once_then_cached_until_stale() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
 
     // 1000 concurrent verifications on a cold cache: one fetch.
     let tasks: Vec<_> = (0..1000)
@@ -278,15 +286,7 @@ async fn the_jwks_is_fetched_once_then_cached_until_stale() {
 
 #[tokio::test]
 async fn stale_keys_keep_serving_while_one_refresh_runs() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting_with(emulator.url(), true);
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(true).await;
     counts.release_one();
     client.verify_token_str(&jwt).await.unwrap();
     assert_eq!(counts.jwks(), 1);
@@ -311,15 +311,7 @@ async fn stale_keys_keep_serving_while_one_refresh_runs() {
 
 #[tokio::test]
 async fn callers_that_give_up_do_not_cancel_the_fetch() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting_with(emulator.url(), true);
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (emulator, jwt, _clock, client, counts) = with_jwks(true).await;
 
     // 50 callers on a cold cache give up before the (held) JWKS answers:
     // their futures are dropped mid-wait, the first one's mid-fetch.
@@ -347,15 +339,7 @@ async fn callers_that_give_up_do_not_cancel_the_fetch() {
 
 #[tokio::test]
 async fn a_panicking_transport_releases_the_verifications_waiting_for_its_fetch() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
     counts.panic_once.store(true, Ordering::SeqCst);
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -417,15 +401,7 @@ fn verification_futures_can_cross_threads() {
 
 #[tokio::test]
 async fn unknown_kids_cost_at_most_one_fetch_per_cooldown() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
     client
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .await

@@ -97,6 +97,21 @@ fn mint_jwt(emulator: &EmulatorHandle, claims: serde_json::Value) -> String {
         .to_owned()
 }
 
+/// An emulator, a JWT it minted, a manual clock, and a counting client
+/// that verifies with the emulator's JWKS on that clock.
+fn with_jwks() -> (EmulatorHandle, String, ManualClock, Client, Arc<Counts>) {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({}));
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (emulator, jwt, clock, client, counts)
+}
+
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 fn b64url(bytes: &[u8]) -> String {
@@ -192,15 +207,7 @@ fn local_result_equals_the_apis_for_the_same_token() {
 
 #[test]
 fn two_hundred_threads_on_a_cold_cache_fetch_the_jwks_once() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({}));
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
 
     for result in concurrently(&client, 200, |_| jwt.clone()) {
         result.unwrap();
@@ -220,15 +227,7 @@ fn two_hundred_threads_on_a_cold_cache_fetch_the_jwks_once() {
 
 #[test]
 fn unknown_kids_cost_at_most_one_fetch_per_cooldown() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({}));
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
     client
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .unwrap();
@@ -337,15 +336,7 @@ fn a_cold_outage_is_our_fault_and_shared_by_all_waiters() {
 
 #[test]
 fn a_panicking_transport_releases_the_threads_waiting_for_its_fetch() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({}));
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
     counts.panic_once.store(true, Ordering::SeqCst);
     let barrier = Arc::new(std::sync::Barrier::new(50));
     let handles: Vec<_> = (0..50)
