@@ -114,8 +114,11 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> (Fixture, clerk_m2m_emulator::E
     (fixture, emulator)
 }
 
-/// The client-side measurements, by name.
-fn client_sides(f: &Fixture) -> Vec<(&'static str, Box<dyn Fn() + '_>)> {
+/// One measured call, by name.
+type Side<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
+/// The client-side measurements.
+fn client_sides(f: &Fixture) -> Vec<Side<'_>> {
     vec![
         (
             "async_verify_token_pem",
