@@ -1,28 +1,40 @@
 //! `Client::verify_token` on M2M JWTs: local verification with the
 //! emulator's PEM or its JWKS, the JWKS cache (one fetch for concurrent
-//! misses, cooldown, rotation, outage), routing (oversized tokens never
-//! sent, opaque tokens posted), and local results equal to the API's.
+//! misses, cooldown, rotation, outage, stale keys served during a refresh,
+//! a fetch that outlives the callers who gave up, a panicking transport),
+//! routing (oversized tokens never sent, opaque tokens posted), and local
+//! results equal to the API's.
 
 mod support;
 
 use clerk_m2m::types::jwt::JwtErrorKind;
 use clerk_m2m::types::Error;
 use clerk_m2m::{
-    Client, CreateTokenParams, ManualClock, ReqwestTransport, TokenFormat, Transport,
+    Client, CreateTokenParams, ManualClock, ReqwestTransport, RetryPolicy, TokenFormat, Transport,
     VerifyTokenParams,
 };
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, SigningKey};
 use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use support::{Reply, ScriptedServer};
 
-/// Requests seen by a counting transport, by path.
-#[derive(Default)]
+/// Requests seen by a counting transport, by path, and JWKS answers
+/// received. (On these single-threaded runtimes a fetch's task records its
+/// result in the same poll that receives the answer, so once an answer is
+/// counted the cache holds it.) JWKS requests can be held at a gate (a slow key endpoint), or
+/// make the transport panic once.
 struct Counts {
     jwks: AtomicUsize,
+    jwks_answered: AtomicUsize,
     other: AtomicUsize,
+    /// Notified on each JWKS request and each JWKS answer.
+    changed: tokio::sync::Notify,
+    /// JWKS requests wait for a permit here when `gated`.
+    gate: tokio::sync::Semaphore,
+    gated: bool,
+    panic_once: AtomicBool,
 }
 
 impl Counts {
@@ -32,21 +44,76 @@ impl Counts {
     fn other(&self) -> usize {
         self.other.load(Ordering::SeqCst)
     }
+    /// Lets one held JWKS request through.
+    fn release_one(&self) {
+        self.gate.add_permits(1);
+    }
+    /// Waits until `n` JWKS answers have come back (10 s at most).
+    async fn jwks_answered(&self, n: usize) {
+        self.wait_until(|counts| counts.jwks_answered.load(Ordering::SeqCst) >= n)
+            .await;
+    }
+    /// Waits until `n` JWKS requests have reached the transport (10 s at most).
+    async fn jwks_requested(&self, n: usize) {
+        self.wait_until(|counts| counts.jwks() >= n).await;
+    }
+    async fn wait_until(&self, done: impl Fn(&Self) -> bool) {
+        let reached = async {
+            loop {
+                let next = self.changed.notified();
+                if done(self) {
+                    return;
+                }
+                next.await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(10), reached)
+            .await
+            .expect("the JWKS requests and answers arrive");
+    }
 }
 
 /// A client builder whose reqwest transport counts JWKS fetches and other requests.
 fn counting(base_url: &str) -> (clerk_m2m::ClientBuilder, Arc<Counts>) {
-    let counts = Arc::new(Counts::default());
+    counting_with(base_url, false)
+}
+
+/// As [`counting`]; with `gated`, JWKS requests wait for [`Counts::release_one`].
+fn counting_with(base_url: &str, gated: bool) -> (clerk_m2m::ClientBuilder, Arc<Counts>) {
+    let counts = Arc::new(Counts {
+        jwks: AtomicUsize::new(0),
+        jwks_answered: AtomicUsize::new(0),
+        other: AtomicUsize::new(0),
+        changed: tokio::sync::Notify::new(),
+        gate: tokio::sync::Semaphore::new(0),
+        gated,
+        panic_once: AtomicBool::new(false),
+    });
     let inner = Arc::new(ReqwestTransport::new().expect("transport"));
     let seen = Arc::clone(&counts);
     let transport = move |request: http::Request<Vec<u8>>| {
-        if request.uri().path() == "/v1/jwks" {
+        let is_jwks = request.uri().path() == "/v1/jwks";
+        if is_jwks {
             seen.jwks.fetch_add(1, Ordering::SeqCst);
+            seen.changed.notify_waiters();
+            if seen.panic_once.swap(false, Ordering::SeqCst) {
+                panic!("test transport: panics on purpose");
+            }
         } else {
             seen.other.fetch_add(1, Ordering::SeqCst);
         }
-        let inner = Arc::clone(&inner);
-        async move { inner.send(request).await }
+        let (inner, seen) = (Arc::clone(&inner), Arc::clone(&seen));
+        async move {
+            if is_jwks && seen.gated {
+                seen.gate.acquire().await.expect("gate open").forget();
+            }
+            let response = inner.send(request).await;
+            if is_jwks {
+                seen.jwks_answered.fetch_add(1, Ordering::SeqCst);
+                seen.changed.notify_waiters();
+            }
+            response
+        }
     };
     (
         Client::builder().base_url(base_url).transport(transport),
@@ -76,6 +143,22 @@ async fn mint_jwt(emulator: &EmulatorHandle, claims: serde_json::Value) -> Strin
         .expect("token value")
         .expose_secret()
         .to_owned()
+}
+
+/// An emulator, a JWT it minted, a manual clock, and a counting client
+/// that verifies with the emulator's JWKS on that clock (JWKS requests held
+/// at the gate when `gated`).
+async fn with_jwks(gated: bool) -> (EmulatorHandle, String, ManualClock, Client, Arc<Counts>) {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting_with(emulator.url(), gated);
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (emulator, jwt, clock, client, counts)
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -150,6 +233,9 @@ async fn local_result_equals_the_apis_for_the_same_token() {
         .await
         .unwrap();
     assert_eq!((counts.jwks(), counts.other()), (1, 0));
+    let borrowed = client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!(borrowed, local, "the borrowing path verifies alike");
+    assert_eq!((counts.jwks(), counts.other()), (1, 0));
     // `send` posts the JWT to the API regardless of its format.
     let remote = client.send(&VerifyTokenParams::new(jwt)).await.unwrap();
     assert_eq!(counts.other(), 1);
@@ -163,15 +249,7 @@ async fn local_result_equals_the_apis_for_the_same_token() {
 
 #[tokio::test]
 async fn the_jwks_is_fetched_once_then_cached_until_stale() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
 
     // 1000 concurrent verifications on a cold cache: one fetch.
     let tasks: Vec<_> = (0..1000)
@@ -196,21 +274,134 @@ async fn the_jwks_is_fetched_once_then_cached_until_stale() {
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .await
         .unwrap();
+    // The stale key served that verification; the refresh runs beside it.
+    counts.jwks_answered(2).await;
     assert_eq!(counts.jwks(), 2, "refreshed after 5 minutes");
-    assert_eq!(counts.other(), 0);
+    client
+        .verify_token(VerifyTokenParams::new(jwt))
+        .await
+        .unwrap();
+    assert_eq!((counts.jwks(), counts.other()), (2, 0));
+}
+
+#[tokio::test]
+async fn stale_keys_keep_serving_while_one_refresh_runs() {
+    let (_emulator, jwt, clock, client, counts) = with_jwks(true).await;
+    counts.release_one();
+    client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!(counts.jwks(), 1);
+
+    // Stale: the refresh starts and is held at the gate; 100 verifications
+    // pass with the stale key meanwhile, starting no other fetch.
+    clock.advance(Duration::from_secs(300));
+    client.verify_token_str(&jwt).await.unwrap();
+    counts.jwks_requested(2).await;
+    for _ in 0..100 {
+        client.verify_token_str(&jwt).await.unwrap();
+    }
+    assert_eq!(
+        (counts.jwks(), counts.jwks_answered.load(Ordering::SeqCst)),
+        (2, 1)
+    );
+    counts.release_one();
+    counts.jwks_answered(2).await;
+    client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!((counts.jwks(), counts.other()), (2, 0));
+}
+
+#[tokio::test]
+async fn callers_that_give_up_do_not_cancel_the_fetch() {
+    let (emulator, jwt, _clock, client, counts) = with_jwks(true).await;
+
+    // 50 callers on a cold cache give up before the (held) JWKS answers:
+    // their futures are dropped mid-wait, the first one's mid-fetch.
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (client, jwt) = (client.clone(), jwt.clone());
+            tokio::spawn(async move {
+                tokio::time::timeout(Duration::from_millis(200), client.verify_token_str(&jwt))
+                    .await
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert!(task.await.unwrap().is_err(), "the caller timed out");
+    }
+    assert_eq!(counts.jwks(), 1, "one fetch for every caller");
+
+    // The fetch runs on: once it answers, the cache serves everyone.
+    counts.release_one();
+    counts.jwks_answered(1).await;
+    let verified = client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!(verified.subject, emulator.machines()[0].id());
+    assert_eq!((counts.jwks(), counts.other()), (1, 0));
+}
+
+#[tokio::test]
+async fn a_panicking_transport_releases_the_verifications_waiting_for_its_fetch() {
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
+    counts.panic_once.store(true, Ordering::SeqCst);
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, jwt) = (client.clone(), jwt.clone());
+            tokio::spawn(async move { client.verify_token_str(&jwt).await })
+        })
+        .collect();
+    for task in tasks {
+        match task.await.unwrap().unwrap_err() {
+            Error::Jwks { source } => {
+                assert!(source.to_string().contains("fetch_jwks"), "{source}")
+            }
+            other => panic!("expected a JWKS error, got {other:?}"),
+        }
+    }
+    assert_eq!(counts.jwks(), 1);
+    // After the cooldown the next verification fetches again, and passes.
+    clock.advance(Duration::from_secs(30));
+    client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!(counts.jwks(), 2);
+}
+
+#[tokio::test]
+async fn the_jwks_fetch_is_retried_like_any_get() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({})).await;
+    let server = ScriptedServer::start(Reply::json(200, &jwks_body(&emulator).await));
+    server.push([Reply::json(503, r#"{"errors":[]}"#)]);
+    let (builder, counts) = counting(&server.url());
+    let client = builder
+        .secret_key("sk_test_scripted")
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    client.verify_token_str(&jwt).await.unwrap();
+    assert_eq!(counts.jwks(), 2, "a 503, then the keys");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for request in requests {
+        assert_eq!(
+            (request.method.as_str(), request.path.as_str()),
+            ("GET", "/v1/jwks")
+        );
+        assert_eq!(
+            request.header("authorization"),
+            Some("Bearer sk_test_scripted")
+        );
+        assert!(request.body.is_empty());
+    }
+}
+
+#[test]
+fn verification_futures_can_cross_threads() {
+    fn send<T: Send>(_: T) {}
+    let client = Client::builder().secret_key("sk_test_x").build().unwrap();
+    send(client.verify_token(VerifyTokenParams::new("mt_value")));
+    send(client.verify_token_str("mt_value"));
 }
 
 #[tokio::test]
 async fn unknown_kids_cost_at_most_one_fetch_per_cooldown() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({})).await;
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks(false).await;
     client
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .await
@@ -337,8 +528,10 @@ async fn an_outage_keeps_known_keys_working() {
     server.push([Reply::json(200, &jwks_body(&emulator).await)]);
     let clock = ManualClock::starting_now();
     let (builder, counts) = counting(&server.url());
+    // No retries: one fetch is one request.
     let client = builder
         .secret_key("sk_test_scripted")
+        .retry_policy(RetryPolicy::never())
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -352,6 +545,7 @@ async fn an_outage_keeps_known_keys_working() {
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .await
         .unwrap();
+    counts.jwks_answered(2).await;
     assert_eq!(counts.jwks(), 2);
     // The failed attempt starts a cooldown: no hammering during the outage.
     for _ in 0..10 {
@@ -366,6 +560,7 @@ async fn an_outage_keeps_known_keys_working() {
         .verify_token(VerifyTokenParams::new(jwt))
         .await
         .unwrap();
+    counts.jwks_answered(3).await;
     assert_eq!(counts.jwks(), 3);
 }
 
@@ -376,8 +571,10 @@ async fn a_cold_outage_is_our_fault_and_shared_by_all_waiters() {
     let server = ScriptedServer::start(Reply::json(503, r#"{"errors":[]}"#));
     let clock = ManualClock::starting_now();
     let (builder, counts) = counting(&server.url());
+    // No retries: one fetch is one request.
     let client = builder
         .secret_key("sk_test_scripted")
+        .retry_policy(RetryPolicy::never())
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -449,7 +646,7 @@ async fn oversized_tokens_are_refused_and_never_sent_and_opaque_ones_are_posted(
         .unwrap();
     let huge = format!("mt_{}", "a".repeat(8 * 1024));
     let error = client
-        .verify_token(VerifyTokenParams::new(huge))
+        .verify_token(VerifyTokenParams::new(huge.clone()))
         .await
         .unwrap_err();
     assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
@@ -461,11 +658,18 @@ async fn oversized_tokens_are_refused_and_never_sent_and_opaque_ones_are_posted(
         .unwrap();
     let value = opaque.token.unwrap().expose_secret().to_owned();
     let verified = client
-        .verify_token(VerifyTokenParams::new(value))
+        .verify_token(VerifyTokenParams::new(value.clone()))
         .await
         .unwrap();
     assert_eq!(verified.id, opaque.id);
     assert_eq!((counts.jwks(), counts.other()), (0, 1), "posted to the API");
+
+    // The borrowing path routes alike.
+    let error = client.verify_token_str(&huge).await.unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
+    let verified = client.verify_token_str(&value).await.unwrap();
+    assert_eq!(verified.id, opaque.id);
+    assert_eq!((counts.jwks(), counts.other()), (0, 2));
 }
 
 #[tokio::test]

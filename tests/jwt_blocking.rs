@@ -1,11 +1,12 @@
 //! The blocking `Client::verify_token` on M2M JWTs: local verification with
 //! the emulator's PEM or its JWKS, the JWKS cache (one fetch for concurrent
-//! threads, cooldown, outage), routing (oversized tokens never sent, opaque
-//! tokens posted), and local results equal to the API's. Time moves by
-//! `ManualClock`; every server is on loopback.
+//! threads, cooldown, outage, retries, a panicking transport), routing
+//! (oversized tokens never sent, opaque tokens posted), and local results
+//! equal to the API's. Time moves by `ManualClock`; every server is on
+//! loopback.
 
 use clerk_m2m::blocking::{
-    Client, ClientBuilder, ManualClock, Transport, TransportError, UreqTransport,
+    Client, ClientBuilder, ManualClock, RetryPolicy, Transport, TransportError, UreqTransport,
 };
 use clerk_m2m::types::jwt::JwtErrorKind;
 use clerk_m2m::types::Error;
@@ -17,12 +18,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Requests seen by a counting transport, by path; `down` makes JWKS
-/// fetches answer 503 (an outage of the key endpoint).
+/// fetches answer 503 (an outage of the key endpoint), `fail_next` the next
+/// few of them, and `panic_once` makes the next one panic in the transport.
 #[derive(Default)]
 struct Counts {
     jwks: AtomicUsize,
     other: AtomicUsize,
     down: AtomicBool,
+    fail_next: AtomicUsize,
+    panic_once: AtomicBool,
 }
 
 impl Counts {
@@ -45,7 +49,14 @@ fn counting(base_url: &str) -> (ClientBuilder, Arc<Counts>) {
     let transport = move |request: http::Request<Vec<u8>>| {
         if request.uri().path() == "/v1/jwks" {
             seen.jwks.fetch_add(1, Ordering::SeqCst);
-            if seen.down.load(Ordering::SeqCst) {
+            if seen.panic_once.swap(false, Ordering::SeqCst) {
+                panic!("test transport: panics on purpose");
+            }
+            let failing = seen
+                .fail_next
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+            if failing || seen.down.load(Ordering::SeqCst) {
                 return http::Response::builder()
                     .status(503)
                     .header("content-type", "application/json")
@@ -84,6 +95,21 @@ fn mint_jwt(emulator: &EmulatorHandle, claims: serde_json::Value) -> String {
         .expect("token value")
         .expose_secret()
         .to_owned()
+}
+
+/// An emulator, a JWT it minted, a manual clock, and a counting client
+/// that verifies with the emulator's JWKS on that clock.
+fn with_jwks() -> (EmulatorHandle, String, ManualClock, Client, Arc<Counts>) {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({}));
+    let clock = ManualClock::starting_now();
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    (emulator, jwt, clock, client, counts)
 }
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -165,6 +191,9 @@ fn local_result_equals_the_apis_for_the_same_token() {
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .unwrap();
     assert_eq!((counts.jwks(), counts.other()), (1, 0));
+    let borrowed = client.verify_token_str(&jwt).unwrap();
+    assert_eq!(borrowed, local, "the borrowing path verifies alike");
+    assert_eq!((counts.jwks(), counts.other()), (1, 0));
     // `send` posts the JWT to the API regardless of its format.
     let remote = client.send(&VerifyTokenParams::new(jwt)).unwrap();
     assert_eq!(counts.other(), 1);
@@ -178,15 +207,7 @@ fn local_result_equals_the_apis_for_the_same_token() {
 
 #[test]
 fn two_hundred_threads_on_a_cold_cache_fetch_the_jwks_once() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({}));
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
 
     for result in concurrently(&client, 200, |_| jwt.clone()) {
         result.unwrap();
@@ -206,15 +227,7 @@ fn two_hundred_threads_on_a_cold_cache_fetch_the_jwks_once() {
 
 #[test]
 fn unknown_kids_cost_at_most_one_fetch_per_cooldown() {
-    let emulator = Emulator::start().unwrap();
-    let jwt = mint_jwt(&emulator, json!({}));
-    let clock = ManualClock::starting_now();
-    let (builder, counts) = counting(emulator.url());
-    let client = builder
-        .secret_key(emulator.secret_key().clone())
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
     client
         .verify_token(VerifyTokenParams::new(jwt.clone()))
         .unwrap();
@@ -258,8 +271,10 @@ fn an_outage_keeps_known_keys_working() {
     let jwt = mint_jwt(&emulator, json!({}));
     let clock = ManualClock::starting_now();
     let (builder, counts) = counting(emulator.url());
+    // No retries: one fetch is one request.
     let client = builder
         .secret_key(emulator.secret_key().clone())
+        .retry_policy(RetryPolicy::never())
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -298,6 +313,7 @@ fn a_cold_outage_is_our_fault_and_shared_by_all_waiters() {
     let (builder, counts) = counting(emulator.url());
     let client = builder
         .secret_key(emulator.secret_key().clone())
+        .retry_policy(RetryPolicy::never())
         .clock(clock.clone())
         .build()
         .unwrap();
@@ -316,6 +332,54 @@ fn a_cold_outage_is_our_fault_and_shared_by_all_waiters() {
     clock.advance(Duration::from_secs(30));
     client.verify_token(VerifyTokenParams::new(jwt)).unwrap();
     assert_eq!(counts.jwks(), 2);
+}
+
+#[test]
+fn a_panicking_transport_releases_the_threads_waiting_for_its_fetch() {
+    let (_emulator, jwt, clock, client, counts) = with_jwks();
+    counts.panic_once.store(true, Ordering::SeqCst);
+    let barrier = Arc::new(std::sync::Barrier::new(50));
+    let handles: Vec<_> = (0..50)
+        .map(|_| {
+            let (client, jwt, barrier) = (client.clone(), jwt.clone(), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                client.verify_token_str(&jwt)
+            })
+        })
+        .collect();
+    let mut panicked = 0;
+    for handle in handles {
+        match handle.join() {
+            Err(_) => panicked += 1,
+            Ok(Err(Error::Jwks { source })) => {
+                assert!(source.to_string().contains("fetch_jwks"), "{source}")
+            }
+            Ok(other) => panic!("expected a JWKS error, got {other:?}"),
+        }
+    }
+    assert_eq!(panicked, 1, "the fetching thread alone");
+    assert_eq!(counts.jwks(), 1);
+    // After the cooldown the next verification fetches again, and passes.
+    clock.advance(Duration::from_secs(30));
+    client.verify_token_str(&jwt).unwrap();
+    assert_eq!(counts.jwks(), 2);
+}
+
+#[test]
+fn the_jwks_fetch_is_retried_like_any_get() {
+    let emulator = Emulator::start().unwrap();
+    let jwt = mint_jwt(&emulator, json!({}));
+    let (builder, counts) = counting(emulator.url());
+    let client = builder
+        .secret_key(emulator.secret_key().clone())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    counts.fail_next.store(2, Ordering::SeqCst);
+    let verified = client.verify_token_str(&jwt).unwrap();
+    assert_eq!(verified.subject, emulator.machines()[0].id());
+    assert_eq!(counts.jwks(), 3, "two 503s, then the keys");
 }
 
 #[test]
@@ -363,7 +427,7 @@ fn oversized_tokens_are_refused_and_never_sent_and_opaque_ones_are_posted() {
         .unwrap();
     let huge = format!("mt_{}", "a".repeat(8 * 1024));
     let error = client
-        .verify_token(VerifyTokenParams::new(huge))
+        .verify_token(VerifyTokenParams::new(huge.clone()))
         .unwrap_err();
     assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
     assert_eq!((counts.jwks(), counts.other()), (0, 0));
@@ -372,9 +436,18 @@ fn oversized_tokens_are_refused_and_never_sent_and_opaque_ones_are_posted() {
         .create_token(CreateTokenParams::new())
         .unwrap();
     let value = opaque.token.unwrap().expose_secret().to_owned();
-    let verified = client.verify_token(VerifyTokenParams::new(value)).unwrap();
+    let verified = client
+        .verify_token(VerifyTokenParams::new(value.clone()))
+        .unwrap();
     assert_eq!(verified.id, opaque.id);
     assert_eq!((counts.jwks(), counts.other()), (0, 1), "posted to the API");
+
+    // The borrowing path routes alike.
+    let error = client.verify_token_str(&huge).unwrap_err();
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
+    let verified = client.verify_token_str(&value).unwrap();
+    assert_eq!(verified.id, opaque.id);
+    assert_eq!((counts.jwks(), counts.other()), (0, 2));
 }
 
 #[test]

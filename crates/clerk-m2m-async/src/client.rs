@@ -129,6 +129,11 @@ impl Client {
         &self.inner.config
     }
 
+    #[cfg(feature = "jwt")]
+    pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
+        &self.inner.local
+    }
+
     /// Creates a token (`POST /m2m_tokens`).
     ///
     /// Never retried once the request may have reached the server (each
@@ -269,14 +274,18 @@ impl Client {
     ///   verified locally, with the PEM key set by
     ///   [`ClientBuilder::jwt_key`] (`CLERK_JWT_KEY`, no network), else with
     ///   the instance's JWKS fetched with the instance secret key
-    ///   (`CLERK_SECRET_KEY`) and cached: 5 minutes fresh, refetched on an
-    ///   unknown `kid` or a bad signature at most once per 30 s, one fetch
-    ///   shared by concurrent verifications, known keys kept when a fetch
-    ///   fails. With neither key: [`Error::NoJwtKey`];
+    ///   (`CLERK_SECRET_KEY`) and cached: 5 minutes fresh (stale keys keep
+    ///   serving while one refresh runs), refetched on an unknown `kid` or a
+    ///   bad signature at most once per 30 s, one fetch shared by concurrent
+    ///   verifications and run on a task of its own (a caller that gives up
+    ///   does not cancel it), retried like any GET, known keys kept when a
+    ///   fetch fails. With neither key: [`Error::NoJwtKey`];
     /// - anything else is posted to `POST /m2m_tokens/verify`.
     ///
     /// To send a JWT to the API anyway, use [`send`](Self::send) with the
-    /// params.
+    /// params. For a token you hold as a `&str` (e.g. from a request
+    /// header), [`verify_token_str`](Self::verify_token_str) does the same
+    /// without copying it.
     ///
     /// # Examples
     ///
@@ -315,26 +324,21 @@ impl Client {
     /// ```
     pub async fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
         #[cfg(feature = "jwt")]
-        {
-            let token = params.token().expose_secret();
-            match clerk_m2m_types::jwt::is_m2m_jwt(token) {
-                Err(source) => return Err(Error::Jwt { source }),
-                Ok(true) => {
-                    let inner = &*self.inner;
-                    return inner
-                        .local
-                        .verify(
-                            token,
-                            &inner.config,
-                            inner.transport.as_ref(),
-                            inner.config.call_timeout(),
-                        )
-                        .await;
-                }
-                Ok(false) => {}
-            }
+        if let Some(verified) = self.verify_locally(params.token().expose_secret()).await {
+            return verified;
         }
         self.send(&params).await
+    }
+
+    /// [`verify_token`](Self::verify_token) for a borrowed token: an M2M JWT
+    /// is routed and verified in place, with no copy; any other token is
+    /// posted with the client's keys.
+    pub async fn verify_token_str(&self, token: &str) -> Result<M2mToken, Error> {
+        #[cfg(feature = "jwt")]
+        if let Some(verified) = self.verify_locally(token).await {
+            return verified;
+        }
+        self.send(&VerifyTokenParams::new(token)).await
     }
 
     /// Sends any call: validates and builds its request once, sends it,

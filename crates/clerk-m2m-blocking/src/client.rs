@@ -126,6 +126,11 @@ impl Client {
         &self.inner.config
     }
 
+    #[cfg(feature = "jwt")]
+    pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
+        &self.inner.local
+    }
+
     /// Creates a token (`POST /m2m_tokens`).
     ///
     /// Never retried once the request may have reached the server (each
@@ -257,60 +262,33 @@ impl Client {
     ///   (`CLERK_SECRET_KEY`) through the client's transport and cached:
     ///   5 minutes fresh, refetched on an unknown `kid` or a bad signature at
     ///   most once per 30 s, one fetch shared by concurrent threads (the
-    ///   others wait for its outcome), known keys kept when a fetch fails.
-    ///   With neither key: [`Error::NoJwtKey`];
+    ///   others wait for its outcome; a stale key keeps serving them while
+    ///   one thread refreshes it), retried like any GET, known keys kept when
+    ///   a fetch fails. With neither key: [`Error::NoJwtKey`];
     /// - anything else is posted to `POST /m2m_tokens/verify`.
     ///
     /// Without the `jwt` feature every token is posted. To send a JWT to the
-    /// API anyway, use [`send`](Self::send) with the params.
-    ///
-    /// # Examples
-    ///
-    /// On the receiving service: an opaque token goes to the API, which names the
-    /// calling machine and whom it may call:
-    ///
-    /// ```
-    /// use clerk_m2m_blocking::{Client, VerifyTokenParams};
-    /// # use clerk_m2m_blocking::TransportError;
-    ///
-    /// # // A closure plays the Backend API: it checks the request and answers with
-    /// # // canned JSON.
-    /// # let transport = |request: http::Request<Vec<u8>>| {
-    /// #     assert_eq!(request.method(), "POST");
-    /// #     assert_eq!(request.uri().path(), "/m2m_tokens/verify");
-    /// #     let body = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],"claims":null,"revoked":false,"revocation_reason":null,"expired":false,"expiration":null,"last_used_at":null,"created_at":1716879600000,"updated_at":1716879600000}"#.to_owned();
-    /// #     http::Response::builder()
-    /// #         .status(200)
-    /// #         .header("content-type", "application/json")
-    /// #         .body(body.into_bytes())
-    /// #         .map_err(TransportError::other)
-    /// # };
-    /// # let client = Client::builder()
-    /// #     .machine_secret_key("ak_test_example")
-    /// #     .transport(transport)
-    /// #     .build()?;
-    /// let token = client
-    ///     .verify_token(VerifyTokenParams::new("mt_test_only_value"))?;
-    /// assert_eq!(token.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
-    /// assert!(token.has_scope("mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP")); // this service
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
+    /// API anyway, use [`send`](Self::send) with the params. For a token you
+    /// hold as a `&str` (e.g. from a request header),
+    /// [`verify_token_str`](Self::verify_token_str) does the same without
+    /// copying it.
     pub fn verify_token(&self, params: VerifyTokenParams) -> Result<M2mToken, Error> {
         #[cfg(feature = "jwt")]
-        {
-            let token = params.token().expose_secret();
-            match clerk_m2m_types::jwt::is_m2m_jwt(token) {
-                Err(source) => return Err(Error::Jwt { source }),
-                Ok(true) => {
-                    let inner = &*self.inner;
-                    return inner
-                        .local
-                        .verify(token, &inner.config, inner.transport.as_ref());
-                }
-                Ok(false) => {}
-            }
+        if let Some(verified) = self.verify_locally(params.token().expose_secret()) {
+            return verified;
         }
         self.send(&params)
+    }
+
+    /// [`verify_token`](Self::verify_token) for a borrowed token: an M2M JWT
+    /// is routed and verified in place, with no copy; any other token is
+    /// posted with the client's keys.
+    pub fn verify_token_str(&self, token: &str) -> Result<M2mToken, Error> {
+        #[cfg(feature = "jwt")]
+        if let Some(verified) = self.verify_locally(token) {
+            return verified;
+        }
+        self.send(&VerifyTokenParams::new(token))
     }
 
     /// Sends any call: validates and builds its request once, sends it,

@@ -1,263 +1,111 @@
-//! Local verification of M2M JWTs for [`Client::verify_token`](crate::Client::verify_token):
-//! the keys (a PEM, or the JWKS fetched and cached with single-flight) and
-//! the verification loop.
-//!
-//! The pure parts (checks, key parsing, the cache's decisions) are in
-//! `clerk_m2m_types::jwt`; this module adds the I/O, the clock and the
-//! sharing of one fetch among concurrent verifications (a `Mutex` and a
-//! `Condvar`: threads that miss while a fetch runs wait for its outcome).
+//! Local verification of M2M JWTs for [`Client::verify_token`]: the keys
+//! decided when the client was built, and the driver of
+//! [`JwksVerifier`](clerk_m2m_types::jwt::JwksVerifier), which holds every
+//! rule. This module adds its lock, its wait (a [`Condvar`]) and its fetch,
+//! made by the calling thread (which cannot be cancelled); a transport that
+//! panics still releases the threads waiting for that fetch.
 
-use crate::{Clock, Transport};
+use crate::{Client, Clock};
 use clerk_m2m_types::jwt::{
-    jwks_request, parse_jwks_response, verify, FetchDecision, JwksCache, JwksRequestError,
-    JwtError, JwtErrorKind, KeySet, VerifyOptions,
+    classify, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, JwtError, KeyLookup,
+    KeyPlan, M2mJwt, VerifyOptions,
 };
-use clerk_m2m_types::{Config, Error, M2mToken, Operation, RequestError};
+use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-/// Where the keys come from, decided when the client is built.
-pub(crate) enum KeySource {
-    /// A PEM public key (`CLERK_JWT_KEY`): no network, ever.
-    Pem(Arc<KeySet>),
-    /// The instance's JWKS, fetched with the instance secret key.
-    Jwks(Box<Jwks>),
-    /// Neither: every JWT verification fails with [`Error::NoJwtKey`].
-    Missing,
+/// Everything local verification needs, decided when the client is built.
+pub(crate) struct LocalVerifier {
+    keys: KeyPlan<Shared>,
+    options: VerifyOptions,
+    clock: Arc<dyn Clock>,
 }
 
-/// The JWKS state shared by every verification of one client.
-pub(crate) struct Jwks {
-    state: Mutex<JwksState>,
-    /// Signalled when a fetch ends (whatever its outcome).
+/// The JWKS state every verification of one client shares.
+struct Shared {
+    state: Mutex<JwksVerifier>,
+    /// Signalled whenever a fetch is reported.
     fetched: Condvar,
 }
 
-struct JwksState {
-    cache: JwksCache,
-    /// The cache's keys, shared so that verifications run without the lock.
-    keys: Arc<KeySet>,
-    /// The last fetch failure, while no fetch has succeeded since.
-    last_error: Option<Arc<Error>>,
-    /// A fetch is in flight: key misses wait for it instead of deciding.
-    fetching: bool,
-}
-
-impl Jwks {
-    pub(crate) fn new(cache: JwksCache) -> Self {
-        Self {
-            state: Mutex::new(JwksState {
-                keys: Arc::new(cache.keys().clone()),
-                cache,
-                last_error: None,
-                fetching: false,
-            }),
-            fetched: Condvar::new(),
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, JwksState> {
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, JwksVerifier> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
-
-    /// Waits until no fetch is in flight.
-    fn idle<'a>(&'a self, mut state: MutexGuard<'a, JwksState>) -> MutexGuard<'a, JwksState> {
-        while state.fetching {
-            state = self
-                .fetched
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-        }
-        state
-    }
-}
-
-/// Marks the end of a fetch when dropped, even if the transport panicked,
-/// and wakes the threads waiting for it.
-struct FetchGuard<'a>(&'a Jwks);
-
-impl Drop for FetchGuard<'_> {
-    fn drop(&mut self) {
-        self.0.state().fetching = false;
-        self.0.fetched.notify_all();
-    }
-}
-
-/// Everything local verification needs.
-pub(crate) struct LocalVerifier {
-    pub(crate) keys: KeySource,
-    pub(crate) options: VerifyOptions,
-    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl LocalVerifier {
+    pub(crate) fn new(plan: KeyPlan, options: VerifyOptions, clock: Arc<dyn Clock>) -> Self {
+        let keys = plan.map_jwks(|verifier| Shared {
+            state: Mutex::new(verifier),
+            fetched: Condvar::new(),
+        });
+        Self {
+            keys,
+            options,
+            clock,
+        }
+    }
+
     pub(crate) fn source_name(&self) -> &'static str {
-        match self.keys {
-            KeySource::Pem(_) => "pem",
-            KeySource::Jwks(_) => "jwks",
-            KeySource::Missing => "none",
-        }
+        self.keys.source_name()
     }
 
-    /// Verifies an M2M JWT locally (the caller checked [`is_m2m_jwt`](clerk_m2m_types::jwt::is_m2m_jwt)).
-    pub(crate) fn verify(
-        &self,
-        token: &str,
-        config: &Config,
-        transport: &dyn Transport,
-    ) -> Result<M2mToken, Error> {
-        match &self.keys {
-            KeySource::Pem(keys) => verify(token, keys, self.clock.now(), &self.options)
-                .map_err(|source| Error::Jwt { source }),
-            KeySource::Missing => Err(Error::NoJwtKey),
-            KeySource::Jwks(jwks) => {
-                let fetcher = Fetcher {
-                    config,
-                    transport,
-                    clock: self.clock.as_ref(),
-                };
-                self.verify_with_jwks(token, jwks, &fetcher)
+    fn verify(&self, client: &Client, mut jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
+        let shared = match &self.keys {
+            KeyPlan::Static(keys) => {
+                return jwt_result(jwt.verify(keys, self.clock.now(), &self.options))
             }
-        }
-    }
-
-    fn verify_with_jwks(
-        &self,
-        token: &str,
-        jwks: &Jwks,
-        fetcher: &Fetcher<'_>,
-    ) -> Result<M2mToken, Error> {
-        self.refresh_if_due(jwks, fetcher);
-        let mut refetched = false;
+            KeyPlan::Missing => return Err(Error::NoJwtKey),
+            KeyPlan::Jwks(shared) => shared,
+        };
+        let mut lookup = KeyLookup::new();
+        let mut state = shared.lock();
         loop {
-            let (keys, generation) = {
-                let state = jwks.state();
-                (Arc::clone(&state.keys), state.cache.generation())
-            };
-            let error = match verify(token, &keys, self.clock.now(), &self.options) {
-                Ok(verified) => return Ok(verified),
-                Err(error) => error,
-            };
-            if !error.is_key_miss() || refetched {
-                return Err(settle(jwks, &keys, error));
-            }
-            // A key miss: wait for a fetch in flight, then decide under the
-            // lock, so concurrent misses share one fetch.
-            let mut state = jwks.idle(jwks.state());
-            let now = self.clock.now();
-            let decision = if error.kind() == JwtErrorKind::UnknownKey {
-                state.cache.on_unknown_kid(generation, now)
-            } else {
-                state.cache.on_signature_failure(generation, now)
-            };
-            refetched = true;
-            match decision {
-                FetchDecision::Retry => continue,
-                FetchDecision::Fetch => {
-                    state.fetching = true;
+            match state.poll(&mut lookup, self.clock.now()) {
+                JwksStep::Check(keys) => {
                     drop(state);
-                    if let Err(source) = fetcher.fetch_into(jwks) {
-                        return Err(Error::Jwks { source });
+                    match jwt.check_signature(&keys) {
+                        Ok(()) => {
+                            return jwt_result(jwt.into_token(self.clock.now(), &self.options))
+                        }
+                        Err(error) => lookup.failed(error),
                     }
                 }
-                FetchDecision::CoolingDown { .. } => {
+                JwksStep::Fetch(ticket) => {
                     drop(state);
-                    return Err(settle(jwks, &keys, error));
+                    // Reports the fetch even if the transport panics.
+                    let report = FetchReport::new(ticket, |ticket, result| {
+                        shared.lock().finish_fetch(ticket, result, self.clock.now());
+                        shared.fetched.notify_all();
+                    });
+                    report.finish(client.send(&FetchJwks));
                 }
+                JwksStep::Wait => {
+                    state = shared
+                        .fetched
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                    continue;
+                }
+                JwksStep::Fail(error) => return Err(error),
             }
+            state = shared.lock();
         }
-    }
-
-    /// Fetches the JWKS first when there are no keys yet (waiting for a
-    /// fetch in flight), or refreshes stale keys when no fetch is in flight
-    /// (other verifications keep using the stale keys meanwhile).
-    fn refresh_if_due(&self, jwks: &Jwks, fetcher: &Fetcher<'_>) {
-        let mut state = jwks.state();
-        if !state.cache.needs_refresh(self.clock.now()) {
-            return;
-        }
-        if state.fetching {
-            if !state.keys.is_empty() {
-                return;
-            }
-            state = jwks.idle(state);
-            // Someone fetched while we waited.
-            if !state.cache.needs_refresh(self.clock.now()) {
-                return;
-            }
-        }
-        state.fetching = true;
-        drop(state);
-        // A failure is kept in the state; the verification reports it.
-        let _ = fetcher.fetch_into(jwks);
     }
 }
 
-/// The error for a key miss that no fetch can settle: the fetch failure when
-/// there are no keys at all (the fault is ours), else the token's.
-fn settle(jwks: &Jwks, keys: &KeySet, error: JwtError) -> Error {
-    if keys.is_empty() {
-        if let Some(source) = jwks.state().last_error.clone() {
-            return Error::Jwks { source };
+fn jwt_result<T>(result: Result<T, JwtError>) -> Result<T, Error> {
+    result.map_err(|source| Error::Jwt { source })
+}
+
+impl Client {
+    /// Verifies `token` locally if it is an M2M JWT (or refuses it if it is
+    /// too large to be sent anywhere); `None`: it is for the API.
+    pub(crate) fn verify_locally(&self, token: &str) -> Option<Result<M2mToken, Error>> {
+        match classify(token) {
+            Err(source) => Some(Err(Error::Jwt { source })),
+            Ok(Classified::NotM2mJwt) => None,
+            Ok(Classified::M2mJwt(jwt)) => Some(self.local_verifier().verify(self, jwt)),
         }
-    }
-    Error::Jwt { source: error }
-}
-
-struct Fetcher<'a> {
-    config: &'a Config,
-    transport: &'a dyn Transport,
-    clock: &'a dyn Clock,
-}
-
-impl Fetcher<'_> {
-    /// Fetches the JWKS once and records the outcome in the cache. The
-    /// caller has set `fetching`; this clears it and wakes the waiters.
-    fn fetch_into(&self, jwks: &Jwks) -> Result<(), Arc<Error>> {
-        let guard = FetchGuard(jwks);
-        let result = self.fetch();
-        let now = self.clock.now();
-        let outcome = {
-            let mut state = jwks.state();
-            match result {
-                Ok(keys) => {
-                    state.cache.update_keys(keys, now);
-                    state.keys = Arc::new(state.cache.keys().clone());
-                    state.last_error = None;
-                    Ok(())
-                }
-                Err(error) => {
-                    state.cache.fetch_failed(now);
-                    let error = Arc::new(error);
-                    state.last_error = Some(Arc::clone(&error));
-                    Err(error)
-                }
-            }
-        };
-        drop(guard);
-        outcome
-    }
-
-    /// `GET {base}/v1/jwks` with the instance key, one attempt bounded by the
-    /// transport's own timeout. Not retried: the cache's cooldown paces
-    /// refetches.
-    fn fetch(&self) -> Result<KeySet, Error> {
-        let operation = Operation::VerifyToken;
-        let request = jwks_request(self.config).map_err(|error| match error {
-            JwksRequestError::MissingSecretKey => Error::NoJwtKey,
-            JwksRequestError::Request(source) => Error::InvalidRequest { operation, source },
-            _ => Error::InvalidRequest {
-                operation,
-                source: RequestError::MissingSecretKey,
-            },
-        })?;
-        let response = self
-            .transport
-            .send(request)
-            .map_err(|source| Error::Transport {
-                operation,
-                attempts: 1,
-                source,
-            })?;
-        parse_jwks_response(response).map_err(|error| Error::from_response(operation, 1, error))
     }
 }

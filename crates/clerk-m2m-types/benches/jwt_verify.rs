@@ -9,7 +9,7 @@
 //! On a busy machine wall-clock figures swing. To count one side alone, run
 //! it in a loop under `perf stat` (`-e cycles:u,instructions:u` where the
 //! CPU exposes counters, else `-e task-clock`):
-//! `JWT_BENCH_LOOP=raw|full|parse JWT_BENCH_CALLS=N perf stat -e … target/release/deps/jwt_verify-… --bench`,
+//! `JWT_BENCH_LOOP=raw|full|parse|classify JWT_BENCH_CALLS=N perf stat -e … target/release/deps/jwt_verify-… --bench`,
 //! with two values of N to cancel start-up costs.
 
 #[path = "../tests/fixtures/mint.rs"]
@@ -18,7 +18,9 @@ mod mint;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use clerk_m2m_types::jwt::{is_m2m_jwt, verify, KeySet, VerifyOptions, CRYPTO_BACKEND};
+use clerk_m2m_types::jwt::{
+    classify, is_m2m_jwt, verify, Classified, KeySet, VerifyOptions, CRYPTO_BACKEND,
+};
 use criterion::{black_box, criterion_group, Criterion};
 use mint::{header, now, payload, TestKey};
 use serde_json::json;
@@ -82,11 +84,16 @@ fn rs256(c: &mut Criterion) {
     group.bench_function("decode_and_parse_only", |b| {
         b.iter(|| verify(black_box(&token), &no_keys, now, &options).unwrap_err())
     });
+    // Routing, then verifying from scratch (two decodings)…
     group.bench_function("route_then_full_verify", |b| {
         b.iter(|| {
             assert!(is_m2m_jwt(black_box(&token)).unwrap());
             verify(black_box(&token), &keys, now, &options).unwrap()
         })
+    });
+    // …and in one pass, as the clients' `verify_token` does.
+    group.bench_function("classify_then_verify", |b| {
+        b.iter(|| classify_then_verify(black_box(&token), &keys, now, &options))
     });
     group.finish();
 
@@ -119,6 +126,18 @@ fn rs256(c: &mut Criterion) {
         fastest_full * 1e6,
         fastest_full / fastest_raw
     );
+}
+
+fn classify_then_verify(
+    token: &str,
+    keys: &KeySet,
+    now: std::time::SystemTime,
+    options: &VerifyOptions,
+) -> clerk_m2m_types::M2mToken {
+    match classify(token).unwrap() {
+        Classified::M2mJwt(jwt) => jwt.verify(keys, now, options).unwrap(),
+        Classified::NotM2mJwt => panic!("an M2M JWT"),
+    }
 }
 
 /// Seconds per call of `f`, over 2000 calls.
@@ -159,7 +178,15 @@ fn calls_loop() -> bool {
             "parse" => {
                 black_box(verify(black_box(&fixture.token), &no_keys, now, &options).unwrap_err());
             }
-            other => panic!("JWT_BENCH_LOOP={other}: expected raw, full or parse"),
+            "classify" => {
+                black_box(classify_then_verify(
+                    black_box(&fixture.token),
+                    &fixture.keys,
+                    now,
+                    &options,
+                ));
+            }
+            other => panic!("JWT_BENCH_LOOP={other}: expected raw, full, parse or classify"),
         }
     }
     true

@@ -1,11 +1,12 @@
-//! The calls (four on M2M tokens, nine on machines), and the contract each
-//! one's params fulfil.
+//! The calls (four on M2M tokens, the JWKS fetch, nine on machines), and
+//! the contract each one's params fulfil.
 
 use crate::error::{RequestError, ResponseError};
 use crate::Config;
 use std::fmt;
 
-/// One of the calls: on M2M tokens, or on machines (`/v1/machines…`).
+/// One of the calls: on M2M tokens, the JWKS fetch local JWT verification
+/// makes, or on machines (`/v1/machines…`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Operation {
@@ -17,6 +18,8 @@ pub enum Operation {
     RevokeToken,
     /// `POST /m2m_tokens/verify`.
     VerifyToken,
+    /// `GET /v1/jwks`: the instance's public keys, for local JWT verification.
+    FetchJwks,
     /// `GET /v1/machines`.
     ListMachines,
     /// `POST /v1/machines`: not idempotent (each call creates a machine and its secret key).
@@ -45,6 +48,7 @@ impl Operation {
             Self::ListTokens => "list_tokens",
             Self::RevokeToken => "revoke_token",
             Self::VerifyToken => "verify_token",
+            Self::FetchJwks => "fetch_jwks",
             Self::ListMachines => "list_machines",
             Self::CreateMachine => "create_machine",
             Self::GetMachine => "get_machine",
@@ -64,6 +68,7 @@ impl Operation {
             Self::CreateToken | Self::ListTokens => "/m2m_tokens",
             Self::RevokeToken => "/m2m_tokens/{id}/revoke",
             Self::VerifyToken => "/m2m_tokens/verify",
+            Self::FetchJwks => "/v1/jwks",
             Self::ListMachines | Self::CreateMachine => "/v1/machines",
             Self::GetMachine | Self::UpdateMachine | Self::DeleteMachine => "/v1/machines/{id}",
             Self::GetMachineSecretKey => "/v1/machines/{id}/secret_key",

@@ -214,6 +214,7 @@ mod tests {
             Operation::ListTokens,
             Operation::VerifyToken,
             Operation::RevokeToken,
+            Operation::FetchJwks,
         ] {
             for code in [429, 502, 503, 504] {
                 assert!(retries(operation, status(code)), "{operation} {code}");

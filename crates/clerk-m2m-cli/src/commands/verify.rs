@@ -5,7 +5,7 @@ use crate::client::client;
 use crate::exit::{Action, Failure};
 use crate::output;
 use clerk_m2m_types::jwt::is_m2m_jwt;
-use clerk_m2m_types::{SecretString, VerifyTokenParams};
+use clerk_m2m_types::{Error, SecretString};
 use std::io::Read;
 
 /// The most read from standard input; real tokens are far smaller.
@@ -18,16 +18,21 @@ pub(crate) fn verify(
     stdin: &mut dyn Read,
 ) -> Result<String, Failure> {
     let token = read_token(args.token.clone(), stdin)?;
-    let is_jwt = is_m2m_jwt(token.expose_secret())
-        .map_err(|error| Failure::from_jwt(&error, args.jwt_key().is_some()))?;
-    if is_jwt {
-        let verified = super::jwt::verify_locally(&token, args.jwt_key(), global)?;
-        return output::token(&verified, global.output);
-    }
-    let client = client(global)?;
-    let mut verified = client
-        .verify_token(VerifyTokenParams::new(token))
-        .map_err(|error| Failure::from_call(Action::Verify, &error, client.config().base_url()))?;
+    let with_pem = args.jwt_key().is_some();
+    let is_jwt =
+        is_m2m_jwt(token.expose_secret()).map_err(|error| Failure::from_jwt(&error, with_pem))?;
+    let client = if is_jwt {
+        super::jwt::jwt_client(args.jwt_key(), global)?
+    } else {
+        client(global)?
+    };
+    let mut verified =
+        client
+            .verify_token_str(token.expose_secret())
+            .map_err(|error| match &error {
+                Error::Jwt { source } => Failure::from_jwt(source, with_pem),
+                _ => Failure::from_call(Action::Verify, &error, client.config().base_url()),
+            })?;
     verified.token = None;
     output::token(&verified, global.output)
 }

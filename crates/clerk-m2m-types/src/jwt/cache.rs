@@ -49,8 +49,9 @@ pub enum FetchDecision {
 ///    [`FetchDecision`]. Refetches share one cooldown, so random `kid`s from
 ///    an attacker cost at most one fetch per cooldown.
 ///
-/// A failed fetch keeps the known keys. Concurrency (one fetch for many
-/// waiting verifications) belongs to the driver.
+/// A failed fetch keeps the known keys. [`JwksVerifier`](super::JwksVerifier)
+/// adds the rest a client needs around this value: one fetch at a time for
+/// many concurrent verifications, who waits, and which error wins.
 ///
 /// ```
 /// use clerk_m2m_types::jwt::{FetchDecision, JwksCache};

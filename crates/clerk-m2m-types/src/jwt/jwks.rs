@@ -2,7 +2,7 @@
 
 use super::keyset::KeySet;
 use crate::error::{ApiError, DecodeError, RequestError, ResponseError};
-use crate::Config;
+use crate::{Config, Endpoint, Operation};
 use http::Method;
 
 /// Why the JWKS request could not be built. Nothing was sent.
@@ -62,4 +62,44 @@ pub fn parse_jwks_response(response: http::Response<Vec<u8>>) -> Result<KeySet, 
     }
     KeySet::from_jwks_json(response.body())
         .map_err(|error| DecodeError::new(status, error, response.body()).into())
+}
+
+/// The JWKS fetch as a call: [`jwks_request`] and [`parse_jwks_response`]
+/// behind [`Endpoint`], so a client sends it like any other call (retried as
+/// an idempotent GET, within the call timeout, traced as
+/// [`Operation::FetchJwks`]).
+///
+/// Without an instance secret key the request is refused before sending
+/// with [`RequestError::MissingSecretKey`].
+///
+/// ```
+/// use clerk_m2m_types::jwt::FetchJwks;
+/// use clerk_m2m_types::{Config, Endpoint, Operation, RequestError};
+///
+/// let config = Config::builder().secret_key("sk_test_example").build()?;
+/// let request = FetchJwks.build_request(&config)?;
+/// assert_eq!((request.method().as_str(), request.uri().path()), ("GET", "/v1/jwks"));
+/// assert_eq!(FetchJwks::OPERATION, Operation::FetchJwks);
+///
+/// let machine_only = Config::builder().machine_secret_key("ak_test_example").build()?;
+/// assert_eq!(FetchJwks.build_request(&machine_only).unwrap_err(), RequestError::MissingSecretKey);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FetchJwks;
+
+impl Endpoint for FetchJwks {
+    type Output = KeySet;
+    const OPERATION: Operation = Operation::FetchJwks;
+
+    fn build_request(&self, config: &Config) -> Result<http::Request<Vec<u8>>, RequestError> {
+        jwks_request(config).map_err(|error| match error {
+            JwksRequestError::MissingSecretKey => RequestError::MissingSecretKey,
+            JwksRequestError::Request(error) => error,
+        })
+    }
+
+    fn parse_response(response: http::Response<Vec<u8>>) -> Result<KeySet, ResponseError> {
+        parse_jwks_response(response)
+    }
 }

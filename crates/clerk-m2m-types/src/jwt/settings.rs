@@ -1,6 +1,6 @@
 //! Where a client's verification keys come from: the decision both clients share.
 
-use super::{JwksCache, KeySet, VerifyOptions};
+use super::{JwksCache, JwksVerifier, KeySet, VerifyOptions};
 use crate::{Config, ConfigError};
 use std::fmt;
 use std::time::Duration;
@@ -21,16 +21,42 @@ pub struct JwtKeySettings {
 
 /// How JWTs will be verified, decided once when a client is built.
 ///
-/// Exhaustive on purpose, like [`Step`](crate::call::Step): every client
-/// must handle every key source.
+/// `J` is what holds the JWKS verifier: [`JwksVerifier`] as
+/// [`JwtKeySettings::plan`] returns it, or whatever a client wraps it in
+/// ([`map_jwks`](Self::map_jwks), e.g. a mutex). Exhaustive on purpose,
+/// like [`Step`](crate::call::Step): every client must handle every key
+/// source.
 #[derive(Debug)]
-pub enum KeyPlan {
+pub enum KeyPlan<J = JwksVerifier> {
     /// Fixed keys (a PEM or a given key set): no network, ever.
     Static(KeySet),
-    /// The instance's JWKS, fetched with the instance secret key, cached here.
-    Jwks(JwksCache),
+    /// The instance's JWKS, fetched with the instance secret key
+    /// ([`FetchJwks`](super::FetchJwks)) and cached: the verifier decides
+    /// when.
+    Jwks(J),
     /// No key source: every JWT verification fails with `Error::NoJwtKey`.
     Missing,
+}
+
+impl<J> KeyPlan<J> {
+    /// The same plan, with the JWKS verifier wrapped by `wrap`.
+    pub fn map_jwks<T>(self, wrap: impl FnOnce(J) -> T) -> KeyPlan<T> {
+        match self {
+            Self::Static(keys) => KeyPlan::Static(keys),
+            Self::Jwks(verifier) => KeyPlan::Jwks(wrap(verifier)),
+            Self::Missing => KeyPlan::Missing,
+        }
+    }
+
+    /// A short name of the key source for `Debug` output: `"pem"` (fixed
+    /// keys), `"jwks"` or `"none"`.
+    pub fn source_name(&self) -> &'static str {
+        match self {
+            Self::Static(_) => "pem",
+            Self::Jwks(_) => "jwks",
+            Self::Missing => "none",
+        }
+    }
 }
 
 impl fmt::Debug for JwtKeySettings {
@@ -110,7 +136,7 @@ impl JwtKeySettings {
                 if let Some(cooldown) = self.cooldown {
                     cache = cache.refetch_cooldown(cooldown);
                 }
-                KeyPlan::Jwks(cache)
+                KeyPlan::Jwks(JwksVerifier::new(cache))
             }
             (None, None) => KeyPlan::Missing,
         };
@@ -142,5 +168,14 @@ mod tests {
             .pem("not a pem")
             .plan(&with_instance);
         assert!(matches!(bad, Err(ConfigError::InvalidJwtKey { .. })));
+        let fixed = JwtKeySettings::default().keys(KeySet::new());
+        assert_eq!(plan(fixed, &with_instance).source_name(), "pem");
+        let jwks = plan(JwtKeySettings::default(), &with_instance).map_jwks(|_| "wrapped");
+        assert!(matches!(jwks, KeyPlan::Jwks("wrapped")));
+        assert_eq!(jwks.source_name(), "jwks");
+        assert_eq!(
+            plan(JwtKeySettings::default(), &Config::default()).source_name(),
+            "none"
+        );
     }
 }

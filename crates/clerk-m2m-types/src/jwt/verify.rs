@@ -1,16 +1,12 @@
-//! Routing and local verification of M2M JWTs (wire document §5).
+//! Local verification of M2M JWTs (wire document §5): the options, and the
+//! claims check that ends it.
 
 use super::error::{JwtError, JwtErrorKind as Kind};
-use super::key::Algorithm;
+use super::json::{Field, Payload};
 use super::keyset::KeySet;
+use super::m2m_jwt::decode_for_verify;
 use crate::M2mToken;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::borrow::Cow;
-use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Tokens longer than this (8 KiB) are refused before any decoding, and must
@@ -21,7 +17,8 @@ pub const M2M_JWT_CATEGORY: &str = "cl_B7d4PD333AAA";
 /// The clock skew allowed by default on `exp`, `nbf` and `iat`.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
 
-const MACHINE_ID_PREFIX: &str = "mch_";
+/// The subject prefix of machines: what makes a JWT an M2M one.
+pub(super) const MACHINE_ID_PREFIX: &str = "mch_";
 
 /// Settings for [`verify`]: the clock skew and an optional audience.
 ///
@@ -74,264 +71,6 @@ const fn error(kind: Kind, detail: &'static str) -> JwtError {
     JwtError::new(kind, detail)
 }
 
-fn malformed(detail: &'static str) -> JwtError {
-    error(Kind::Malformed, detail)
-}
-
-fn too_large() -> JwtError {
-    error(
-        Kind::TooLarge,
-        "refused before decoding; do not send it anywhere",
-    )
-}
-
-/// The three parts of a compact JWS, and the bytes its signature covers.
-struct Parts<'a> {
-    header: &'a str,
-    payload: &'a str,
-    signature: &'a str,
-    signing_input: &'a [u8],
-}
-
-fn split(token: &str) -> Result<Parts<'_>, JwtError> {
-    let not_three = || malformed("not three dot-separated parts");
-    let (header, rest) = token.split_once('.').ok_or_else(not_three)?;
-    // A further dot, in the signature, fails its base64url decoding.
-    let (payload, signature) = rest.split_once('.').ok_or_else(not_three)?;
-    if header.is_empty() || payload.is_empty() {
-        return Err(malformed("empty header or payload"));
-    }
-    Ok(Parts {
-        header,
-        payload,
-        signature,
-        signing_input: &token.as_bytes()[..header.len() + 1 + payload.len()],
-    })
-}
-
-fn is_base64url(part: &str) -> bool {
-    part.bytes()
-        .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
-}
-
-fn starts_json_object(json: &[u8]) -> bool {
-    json.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{')
-}
-
-/// A JSON member read without committing to its type.
-#[derive(Default)]
-enum Field<'a> {
-    /// Not in the object.
-    #[default]
-    Absent,
-    /// A string (borrowed from the input when it has no escapes).
-    Str(Cow<'a, str>),
-    /// Any other JSON value, `null` included.
-    Other,
-}
-
-struct FieldVisitor;
-
-impl<'de> Visitor<'de> for FieldVisitor {
-    type Value = Field<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Field<'de>, E> {
-        Ok(Field::Str(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Field<'de>, E> {
-        Ok(Field::Str(Cow::Owned(value.to_owned())))
-    }
-
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Field<'de>, E> {
-        Ok(Field::Str(Cow::Owned(value)))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Field<'de>, E> {
-        Ok(Field::Other)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Field<'de>, E> {
-        Ok(Field::Other)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Field<'de>, E> {
-        Ok(Field::Other)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Field<'de>, E> {
-        Ok(Field::Other)
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Field<'de>, E> {
-        Ok(Field::Other)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Field<'de>, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(Field::Other)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Field<'de>, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Field::Other)
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(FieldVisitor)
-    }
-}
-
-/// An object key, borrowed when it has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match deserializer.deserialize_str(FieldVisitor)? {
-            Field::Str(key) => Ok(Key(key)),
-            _ => Err(de::Error::custom("expected a string key")),
-        }
-    }
-}
-
-fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-    IgnoredAny::deserialize(deserializer)?;
-    Ok(true)
-}
-
-/// The JOSE header members this verifier looks at. `jku`, `x5u`, `jwk` and
-/// the like are ignored: keys never come from the token.
-#[derive(Deserialize)]
-struct Header<'a> {
-    #[serde(borrow, default)]
-    alg: Field<'a>,
-    #[serde(borrow, default)]
-    kid: Field<'a>,
-    #[serde(borrow, default)]
-    typ: Field<'a>,
-    #[serde(borrow, default)]
-    cat: Field<'a>,
-    #[serde(default, deserialize_with = "present")]
-    crit: bool,
-}
-
-/// The payload: registered claims apart, everything else kept in order.
-struct Payload<'a> {
-    sub: Field<'a>,
-    jti: Field<'a>,
-    exp: Option<Value>,
-    nbf: Option<Value>,
-    iat: Option<Value>,
-    claims: Map<String, Value>,
-}
-
-struct PayloadVisitor;
-
-fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
-    if slot.replace(value).is_some() {
-        return Err(E::custom("repeated registered claim"));
-    }
-    Ok(())
-}
-
-impl<'de> Visitor<'de> for PayloadVisitor {
-    type Value = Payload<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Payload<'de>, A::Error> {
-        let mut sub = None;
-        let mut jti = None;
-        let mut iss = None;
-        let (mut exp, mut nbf, mut iat) = (None, None, None);
-        let mut claims = Map::new();
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match &*key {
-                "sub" => once(&mut sub, map.next_value::<Field<'de>>()?)?,
-                "jti" => once(&mut jti, map.next_value::<Field<'de>>()?)?,
-                "exp" => once(&mut exp, map.next_value::<Value>()?)?,
-                "nbf" => once(&mut nbf, map.next_value::<Value>()?)?,
-                "iat" => once(&mut iat, map.next_value::<Value>()?)?,
-                "iss" => once(&mut iss, map.next_value::<IgnoredAny>()?)?,
-                _ => {
-                    let value = map.next_value::<Value>()?;
-                    claims.insert(key.into_owned(), value);
-                }
-            }
-        }
-        Ok(Payload {
-            sub: sub.unwrap_or_default(),
-            jti: jti.unwrap_or_default(),
-            exp,
-            nbf,
-            iat,
-            claims,
-        })
-    }
-}
-
-impl<'de> Deserialize<'de> for Payload<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(PayloadVisitor)
-    }
-}
-
-/// Whether `token` is to be verified locally: three base64url parts whose
-/// payload has a string `sub` starting `mch_` (as `@clerk/backend` decides).
-/// Anything else goes to `POST /m2m_tokens/verify`.
-///
-/// A token over [`MAX_TOKEN_BYTES`] is an error of kind
-/// [`TooLarge`](Kind::TooLarge), found before any decoding: refuse it
-/// outright and never send it anywhere.
-///
-/// ```
-/// use clerk_m2m_types::jwt::{is_m2m_jwt, JwtErrorKind};
-///
-/// // {"alg":"RS256"} . {"sub":"mch_1"} . signature
-/// assert!(is_m2m_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln")?);
-/// // {"sub":"user_1"}: a JWT, but not an M2M one.
-/// assert!(!is_m2m_jwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2ln")?);
-/// assert!(!is_m2m_jwt("mt_0123456789abcdef")?);
-/// let huge = "a".repeat(8 * 1024 + 1);
-/// assert_eq!(is_m2m_jwt(&huge).unwrap_err().kind(), JwtErrorKind::TooLarge);
-/// # Ok::<(), clerk_m2m_types::jwt::JwtError>(())
-/// ```
-pub fn is_m2m_jwt(token: &str) -> Result<bool, JwtError> {
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(too_large());
-    }
-    let Ok(parts) = split(token) else {
-        return Ok(false);
-    };
-    if !is_base64url(parts.header) || !is_base64url(parts.signature) {
-        return Ok(false);
-    }
-    let Ok(payload) = URL_SAFE_NO_PAD.decode(parts.payload) else {
-        return Ok(false);
-    };
-
-    #[derive(Deserialize)]
-    struct SubProbe<'a> {
-        #[serde(borrow, default)]
-        sub: Field<'a>,
-    }
-    if !starts_json_object(&payload) {
-        return Ok(false);
-    }
-    Ok(matches!(
-        serde_json::from_slice::<SubProbe<'_>>(&payload),
-        Ok(SubProbe { sub: Field::Str(sub) }) if sub.starts_with(MACHINE_ID_PREFIX)
-    ))
-}
-
 /// Verifies an M2M JWT against `keys` at `now`, and returns the token as the
 /// API would describe it.
 ///
@@ -371,89 +110,20 @@ pub fn verify(
     now: SystemTime,
     options: &VerifyOptions,
 ) -> Result<M2mToken, JwtError> {
-    // 1. Structure.
-    if token.len() > MAX_TOKEN_BYTES {
-        return Err(too_large());
-    }
-    let parts = split(token)?;
-    // One buffer for the three decoded parts (one allocation).
-    let mut decoded = Vec::with_capacity(token.len() / 4 * 3 + 3);
-    URL_SAFE_NO_PAD
-        .decode_vec(parts.header, &mut decoded)
-        .map_err(|_| malformed("the header is not base64url"))?;
-    let header_end = decoded.len();
-    URL_SAFE_NO_PAD
-        .decode_vec(parts.payload, &mut decoded)
-        .map_err(|_| malformed("the payload is not base64url"))?;
-    let payload_end = decoded.len();
-    URL_SAFE_NO_PAD
-        .decode_vec(parts.signature, &mut decoded)
-        .map_err(|_| {
-            if parts.signature.contains('.') {
-                malformed("not three dot-separated parts")
-            } else {
-                malformed("the signature is not base64url")
-            }
-        })?;
-    let (header_json, rest) = decoded.split_at(header_end);
-    let (payload_json, signature) = rest.split_at(payload_end - header_end);
-    if !starts_json_object(header_json) {
-        return Err(malformed("the header is not a JSON object"));
-    }
-    let header: Header<'_> = serde_json::from_slice(header_json)
-        .map_err(|_| malformed("the header is not a valid JOSE header"))?;
-    let payload: Payload<'_> = serde_json::from_slice(payload_json).map_err(|_| {
-        malformed("the payload is not a JSON object, or repeats a registered claim")
-    })?;
+    decode_for_verify(token)?.verify(keys, now, options)
+}
+
+/// Check 5 (the claims, at `now`) and the result, for a payload whose
+/// token passed checks 1 to 4.
+pub(super) fn into_token(
+    payload: Payload<'static>,
+    now: SystemTime,
+    options: &VerifyOptions,
+) -> Result<M2mToken, JwtError> {
     let subject = match payload.sub {
-        Field::Str(ref sub) if sub.starts_with(MACHINE_ID_PREFIX) => sub,
+        Field::Str(sub) if sub.starts_with(MACHINE_ID_PREFIX) => sub.into_owned(),
         _ => return Err(error(Kind::NotM2mToken, "")),
     };
-
-    // 2. Header.
-    match header.cat {
-        Field::Absent => {}
-        Field::Str(ref cat) if cat == M2M_JWT_CATEGORY => {}
-        _ => return Err(error(Kind::WrongCategory, "")),
-    }
-    match header.typ {
-        Field::Absent => {}
-        Field::Str(ref typ) if typ == "JWT" => {}
-        _ => return Err(error(Kind::WrongType, "")),
-    }
-    let algorithm = match header.alg {
-        Field::Str(ref name) => Algorithm::from_name(name),
-        _ => None,
-    }
-    .ok_or(error(Kind::UnsupportedAlgorithm, ""))?;
-    if header.crit {
-        return Err(error(Kind::CriticalHeader, ""));
-    }
-    let kid = match header.kid {
-        Field::Absent => None,
-        Field::Str(ref kid) => Some(&**kid),
-        Field::Other => return Err(malformed("kid is not a string")),
-    };
-
-    // 3. Key.
-    let candidates = keys.candidates(kid);
-    if candidates.is_empty() {
-        return Err(error(Kind::UnknownKey, ""));
-    }
-    let mut usable = candidates
-        .iter()
-        .filter(|key| key.allows(algorithm))
-        .peekable();
-    if usable.peek().is_none() {
-        return Err(error(Kind::KeyAlgorithmMismatch, ""));
-    }
-
-    // 4. Signature.
-    if !usable.any(|key| key.verify(algorithm, parts.signing_input, signature)) {
-        return Err(error(Kind::InvalidSignature, ""));
-    }
-
-    // 5. Claims.
     let now_ms = unix_millis(now);
     let skew_ms = i128::try_from(options.clock_skew.as_millis()).unwrap_or(i128::MAX);
     let exp = match &payload.exp {
@@ -490,7 +160,7 @@ pub fn verify(
         return Err(error(Kind::AudienceMismatch, ""));
     }
 
-    let mut token = M2mToken::new(id, subject.as_ref(), created_at);
+    let mut token = M2mToken::new(id, subject, created_at);
     token.scopes = scopes;
     token.expiration = Some(exp.millis);
     token.claims = if payload.claims.is_empty() {
