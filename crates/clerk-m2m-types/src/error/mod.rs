@@ -8,6 +8,7 @@ mod call;
 mod config;
 mod decode;
 mod request;
+mod scrub;
 mod snippet;
 mod transport;
 
@@ -18,6 +19,7 @@ pub use decode::DecodeError;
 pub use request::RequestError;
 pub use transport::{Delivery, TransportError, TransportErrorKind};
 
+pub(crate) use scrub::scrub_secrets;
 pub(crate) use snippet::body_snippet;
 
 /// Why a response could not be turned into a result.
