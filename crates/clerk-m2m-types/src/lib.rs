@@ -67,4 +67,4 @@ pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyT
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
-pub use url::is_token_id;
+pub use url::{is_machine_id, is_token_id};
