@@ -39,6 +39,9 @@ pub mod auth;
 pub mod call;
 mod config;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
 pub mod jwt;
 mod model;

@@ -21,6 +21,8 @@ pub use transport::{Delivery, TransportError, TransportErrorKind};
 
 pub(crate) use scrub::scrub_secrets;
 pub(crate) use snippet::body_snippet;
+#[cfg(feature = "fuzzing")]
+pub(crate) use snippet::SNIPPET_LIMIT;
 
 /// Why a response could not be turned into a result.
 #[derive(Debug, thiserror::Error)]

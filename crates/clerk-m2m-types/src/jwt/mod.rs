@@ -37,12 +37,12 @@
 
 mod backend;
 mod cache;
-mod der;
+pub(crate) mod der;
 mod error;
 mod jwks;
 mod key;
 mod keyset;
-mod pem;
+pub(crate) mod pem;
 mod settings;
 mod verify;
 
