@@ -201,9 +201,9 @@ pub enum BearerKind {
 /// verifying, so a bearer that cannot be one costs no request to Clerk.
 ///
 /// As `@clerk/backend` decides (its machine-token routing accepts a
-/// prefix, or a JWT whose payload `sub` starts `mch_`): an `mt_…` value is
-/// [`Opaque`](BearerKind::Opaque); an M2M JWT is
-/// [`M2mJwt`](BearerKind::M2mJwt); anything else (`ak_…` API keys,
+/// prefix, or a JWT whose payload `sub` starts `mch_`): an M2M JWT is
+/// [`M2mJwt`](BearerKind::M2mJwt) (even if it starts `mt_`); any other
+/// `mt_…` value is [`Opaque`](BearerKind::Opaque); anything else (`ak_…` API keys,
 /// `oat_…` OAuth tokens, `sk_…` secret keys, session JWTs, junk) is refused
 /// with [`NotM2mToken`](AuthErrorKind::NotM2mToken), 401 `token-invalid`.
 /// (`@clerk/backend` reports that case as a token type mismatch.) An empty
@@ -234,11 +234,13 @@ pub fn classify_bearer(token: &str) -> Result<BearerKind, AuthError> {
             "the token is larger than any M2M token",
         ));
     }
-    if token.starts_with("mt_") {
-        return Ok(BearerKind::Opaque);
-    }
+    // The JWT test first, as the clients route: `mt_` is valid base64url,
+    // so an M2M JWT's header may start with it.
     if is_jwt(token) {
         return Ok(BearerKind::M2mJwt);
+    }
+    if token.starts_with("mt_") {
+        return Ok(BearerKind::Opaque);
     }
     Err(AuthError::new(
         AuthErrorKind::NotM2mToken,
@@ -588,6 +590,15 @@ mod tests {
             classify_bearer("not a.jwt.at all").unwrap_err().kind(),
             AuthErrorKind::NotM2mToken
         );
+    }
+
+    #[test]
+    fn an_m2m_jwt_whose_header_starts_mt_is_routed_as_a_jwt() {
+        // Found by fuzzing: `mt_` is valid base64url, so a JWT header
+        // segment can start with it; clients verify such a token locally,
+        // and the classification must agree.
+        let jwt = "mt_eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln";
+        assert_eq!(classify_bearer(jwt).unwrap(), BearerKind::M2mJwt);
     }
 
     #[test]
