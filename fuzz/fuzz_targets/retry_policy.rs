@@ -113,7 +113,11 @@ fn drive<E: Endpoint>(params: &E, setup: &Setup, attempts: &[&str]) {
                 if let Some(deadline) = deadline {
                     assert!(now + delay < deadline, "waits past the deadline");
                 }
-                now += delay;
+                // Without a deadline a Retry-After may lie beyond any clock.
+                match now.checked_add(delay) {
+                    Some(later) => now = later,
+                    None => break,
+                }
             }
         }
     }

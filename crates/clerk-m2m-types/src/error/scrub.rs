@@ -95,7 +95,10 @@ fn find_in_view(view: &[Unit], found: &mut Vec<Range<usize>>) {
     while index < view.len() {
         let at_boundary = index == 0 || !view[index - 1].ch.is_ascii_alphanumeric();
         if at_boundary {
-            if let Some(end) = jwt_end(view, index).or_else(|| prefixed_secret_end(view, index)) {
+            let end = jwt_end(view, index).or_else(|| {
+                prefixed_secret_end(view, index).map(|end| jwt_inside_end(view, index, end))
+            });
+            if let Some(end) = end {
                 found.push(view[index].start..view[end - 1].end);
                 index = end;
                 continue;
@@ -158,12 +161,30 @@ fn segment_end(view: &[Unit], start: usize) -> usize {
             .count()
 }
 
+/// A prefixed secret's run `start..end` is made of base64url characters, so
+/// a JWT header may start inside it (after a `_` or `-`) and end where it
+/// ends: `ak_x_eyJ….eyJ….sig`. The end of that JWT if there is one, else
+/// `end`.
+fn jwt_inside_end(view: &[Unit], start: usize, end: usize) -> usize {
+    if view.get(end).is_none_or(|unit| unit.ch != '.') {
+        return end;
+    }
+    (start + 1..end)
+        .filter(|&index| !view[index - 1].ch.is_ascii_alphanumeric())
+        .find_map(|index| jwt_end_after_header(view, index, end))
+        .unwrap_or(end)
+}
+
 /// The end of a JWT starting at `start`: a first segment that decodes to a
 /// JSON object with a member (`{"`), a dot, a second segment that decodes to
 /// a JSON object (`{`), then any further `.segment` (a signature, possibly
 /// empty).
 fn jwt_end(view: &[Unit], start: usize) -> Option<usize> {
-    let header_end = segment_end(view, start);
+    jwt_end_after_header(view, start, segment_end(view, start))
+}
+
+/// [`jwt_end`] with the first segment's end already known.
+fn jwt_end_after_header(view: &[Unit], start: usize, header_end: usize) -> Option<usize> {
     if header_end == start || view.get(header_end)?.ch != '.' {
         return None;
     }
@@ -375,6 +396,16 @@ mod tests {
         assert_scrubbed(&format!("[{spaced}]"), "SENTINEL");
         // Percent-encoded dots.
         assert_scrubbed("t=eyJhbGciOiJSUzI1NiJ9%2Ee30%2ESENTINELsig", "SENTINEL");
+    }
+
+    #[test]
+    fn jwt_inside_a_prefixed_run_is_scrubbed() {
+        // Found by fuzzing: `mt_…_` ran into a JWT whose first character
+        // was URL-encoded, and only the header was redacted.
+        let text = "&mt_01233_%65yJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.SENTINELsig";
+        let scrubbed = assert_scrubbed(text, "SENTINEL");
+        assert_eq!(scrubbed, "&[redacted]");
+        assert_scrubbed("ak_x-eyJhbGciOiJSUzI1NiJ9.e30.SENTINEL", "SENTINEL");
     }
 
     #[test]
