@@ -1,7 +1,7 @@
 //! `Authenticator` against the emulator: header parsing, opaque and JWT
 //! tokens, the scope check (JWT scopes untrusted by default), 401 for bad,
-//! revoked or expired tokens, 5xx when our key is rejected or Clerk is
-//! unreachable.
+//! revoked or expired tokens, bearers that cannot be M2M tokens refused
+//! without a request, 5xx when our key is rejected or Clerk is unreachable.
 
 use clerk_m2m::{AuthErrorKind, Authenticator, Client, CreateTokenParams, TokenFormat};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle};
@@ -61,6 +61,60 @@ async fn missing_and_malformed_headers_are_401() {
     assert_eq!(emulator.requests_received(), 0, "nothing was sent");
     let unknown = auth.authenticate(&request("mt_not_a_real_token")).await;
     assert_eq!(outcome(unknown), ("token-invalid", 401));
+}
+
+/// Bearers that are neither `mt_…` nor an M2M JWT. Test-only fake values.
+const NOT_M2M_TOKENS: [&str; 6] = [
+    "hello",
+    "sk_live_notarealkey0000",
+    "ak_notarealmachinekey0000",
+    "oat_notarealoauthtoken0000",
+    // {"alg":"RS256","typ":"JWT"} . {"sub":"user_2x"} . sig: a session JWT.
+    "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1c2VyXzJ4In0.c2ln",
+    "Mt_wrongcase",
+];
+
+#[tokio::test]
+async fn async_bearers_that_are_not_m2m_tokens_never_reach_clerk() {
+    let emulator = Emulator::start().unwrap();
+    let auth = Authenticator::new(receiver(&emulator));
+    for token in NOT_M2M_TOKENS {
+        let error = auth.authenticate(&request(token)).await.unwrap_err();
+        assert_eq!(error.kind(), AuthErrorKind::NotM2mToken, "{token}");
+        assert_eq!(
+            (error.code(), error.status().as_u16()),
+            ("token-invalid", 401)
+        );
+    }
+    assert_eq!(emulator.requests_received(), 0, "nothing was sent");
+    // An opaque token still goes to the API.
+    let unknown = auth.authenticate(&request("mt_not_a_real_token")).await;
+    assert_eq!(outcome(unknown), ("token-invalid", 401));
+    assert_eq!(emulator.requests_received(), 1);
+}
+
+#[test]
+fn blocking_bearers_that_are_not_m2m_tokens_never_reach_clerk() {
+    use clerk_m2m::blocking;
+    let emulator = Emulator::start().unwrap();
+    let client = blocking::Client::builder()
+        .base_url(emulator.url())
+        .secret_key(emulator.secret_key().clone())
+        .build()
+        .unwrap();
+    let auth = blocking::Authenticator::new(client);
+    for token in NOT_M2M_TOKENS {
+        let error = auth.authenticate(&request(token)).unwrap_err();
+        assert_eq!(error.kind(), AuthErrorKind::NotM2mToken, "{token}");
+        assert_eq!(
+            (error.code(), error.status().as_u16()),
+            ("token-invalid", 401)
+        );
+    }
+    assert_eq!(emulator.requests_received(), 0, "nothing was sent");
+    let unknown = auth.authenticate(&request("mt_not_a_real_token"));
+    assert_eq!(outcome(unknown), ("token-invalid", 401));
+    assert_eq!(emulator.requests_received(), 1);
 }
 
 #[tokio::test]

@@ -78,6 +78,15 @@ fn models_params_and_config() {
         "VerifyTokenParams",
         &VerifyTokenParams::new(TOKEN).machine_secret_key(CALL_KEY),
     );
+    assert_debug_clean(
+        "RevokeTokenParams(token value as id)",
+        &RevokeTokenParams::new(TOKEN),
+    );
+    assert_debug_clean("RevokeTokenParams(jwt as id)", &RevokeTokenParams::new(JWT));
+    assert_debug_clean(
+        "ListTokensParams(token value as subject)",
+        &ListTokensParams::new(TOKEN),
+    );
     assert_debug_clean("VerifyTokenParams(jwt)", &VerifyTokenParams::new(JWT));
     let (call_config, params) = (config(), VerifyTokenParams::new(TOKEN));
     let call = Call::new(&call_config, &params, SystemTime::now()).unwrap();
@@ -159,6 +168,16 @@ fn every_error_variant() {
         .build_request(&config())
         .unwrap_err();
     assert_clean("RequestError::InvalidTokenId(jwt)", &jwt_as_id);
+    for subject in [TOKEN, JWT] {
+        let token_as_subject = ListTokensParams::new(subject)
+            .build_request(&config())
+            .unwrap_err();
+        assert!(matches!(
+            token_as_subject,
+            RequestError::InvalidMachineId { .. }
+        ));
+        assert_clean("RequestError::InvalidMachineId", &token_as_subject);
+    }
     for error in [
         RequestError::MissingSecretKey,
         RequestError::InstanceKeyCannotCreate,

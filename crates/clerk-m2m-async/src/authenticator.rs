@@ -2,9 +2,10 @@
 
 use crate::Client;
 use clerk_m2m_types::auth::{
-    bearer_token, bearer_token_from_headers, bearer_token_from_value, AuthError, AuthRules,
+    bearer_token, bearer_token_from_headers, bearer_token_from_value, classify_bearer, AuthError,
+    AuthRules,
 };
-use clerk_m2m_types::{M2mToken, VerifyTokenParams};
+use clerk_m2m_types::M2mToken;
 use http::HeaderValue;
 
 /// Authenticates incoming machine-to-machine requests.
@@ -12,7 +13,9 @@ use http::HeaderValue;
 /// Takes the `Authorization: Bearer <token>` header, verifies the token with
 /// [`Client::verify_token`] (an M2M JWT locally, an opaque token through the
 /// API) and returns the verified token: its `subject` is the calling
-/// machine. Optionally requires that the token be allowed to call this
+/// machine. A bearer that is neither (an API key, a session JWT, junk) is
+/// refused without a request to Clerk
+/// ([`classify_bearer`](clerk_m2m_types::auth::classify_bearer)). Optionally requires that the token be allowed to call this
 /// service ([`require_scope`](Self::require_scope)).
 ///
 /// # JWT scopes are not trusted by default
@@ -117,11 +120,8 @@ impl Authenticator {
 
     /// Authenticates a bare token value (no `Bearer`).
     pub async fn authenticate_token(&self, token: &str) -> Result<M2mToken, AuthError> {
-        AuthRules::check_token(token)?;
-        let verified = self
-            .client
-            .verify_token(VerifyTokenParams::new(token))
-            .await;
+        classify_bearer(token)?;
+        let verified = self.client.verify_token_str(token).await;
         self.rules.accept(token, verified)
     }
 }

@@ -7,5 +7,9 @@ use std::sync::Arc;
 /// The local verifier for `config`'s JWT settings and clock.
 pub(crate) fn local_verifier(config: &Config) -> Result<LocalVerifier, ConfigError> {
     let (plan, options) = config.jwt().clone().plan(config)?;
-    Ok(LocalVerifier::new(plan, options, Arc::clone(config.clock())))
+    Ok(LocalVerifier::new(
+        plan,
+        options,
+        Arc::clone(config.clock()),
+    ))
 }

@@ -33,7 +33,9 @@ const VERSION: u32 = 1;
 pub struct EmulatorState {
     version: u32,
     instance_id: String,
+    #[serde(serialize_with = "SecretString::serialize_exposed")]
     secret_key: SecretString,
+    #[serde(serialize_with = "SecretString::serialize_exposed")]
     signing_key_pem: SecretString,
     machines: Vec<StateMachine>,
     #[serde(default)]
@@ -45,6 +47,7 @@ pub struct EmulatorState {
 struct StateMachine {
     name: String,
     id: String,
+    #[serde(serialize_with = "SecretString::serialize_exposed")]
     secret_key: SecretString,
     #[serde(default)]
     scopes: Vec<String>,
@@ -57,6 +60,7 @@ struct StateToken {
     id: String,
     subject: String,
     /// The secret value, `mt_…`.
+    #[serde(serialize_with = "SecretString::serialize_exposed")]
     token: SecretString,
     #[serde(default)]
     scopes: Vec<String>,

@@ -25,6 +25,10 @@ pub enum AuthErrorKind {
     /// scheme, a value that is not an RFC 6750 `b64token`, more than one
     /// header. 401, `token-invalid`.
     MalformedHeader,
+    /// A bearer that is neither an opaque M2M token (`mt_…`) nor an M2M JWT
+    /// (an API key, a secret key, a session JWT, junk): refused without a
+    /// call to Clerk ([`classify_bearer`]). 401, `token-invalid`.
+    NotM2mToken,
     /// The API does not know the token, or it is revoked or expired; or the
     /// token is too large to be one. 401, `token-invalid`.
     InvalidToken,
@@ -54,6 +58,7 @@ impl AuthErrorKind {
         match self {
             Self::MissingToken
             | Self::MalformedHeader
+            | Self::NotM2mToken
             | Self::InvalidToken
             | Self::MissingScope => "token-invalid",
             Self::VerificationFailed => "token-verification-failed",
@@ -67,6 +72,7 @@ impl AuthErrorKind {
         match self {
             Self::MissingToken
             | Self::MalformedHeader
+            | Self::NotM2mToken
             | Self::InvalidToken
             | Self::VerificationFailed => StatusCode::UNAUTHORIZED,
             Self::MissingScope => StatusCode::FORBIDDEN,
@@ -149,6 +155,7 @@ impl AuthErrorKind {
         match self {
             Self::MissingToken => "no token",
             Self::MalformedHeader => "malformed Authorization header",
+            Self::NotM2mToken => "not an M2M token",
             Self::InvalidToken => "invalid token",
             Self::VerificationFailed => "token verification failed",
             Self::MissingScope => "token lacks the required scope",
@@ -159,29 +166,102 @@ impl AuthErrorKind {
     }
 }
 
+#[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+fn is_jwt(token: &str) -> bool {
+    crate::jwt::is_m2m_jwt(token).unwrap_or(false)
+}
+
 /// How a token counts for the scope rule: [`TokenFormat::Jwt`] for an M2M
 /// JWT (which `verify_token` checks locally, and whose scopes are its
 /// creator's own claims), else [`TokenFormat::Opaque`] (posted to the API,
-/// which vouches for its scopes).
-#[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+/// which vouches for its scopes). Without local verification anything
+/// JWT-shaped counts as a JWT.
 pub fn token_format(token: &str) -> TokenFormat {
-    if crate::jwt::is_m2m_jwt(token).unwrap_or(false) {
+    if is_jwt(token) {
         TokenFormat::Jwt
     } else {
         TokenFormat::Opaque
     }
 }
 
-/// How a token counts for the scope rule. Without local verification every
-/// token goes to the API, which vouches for opaque tokens only: anything
-/// JWT-shaped counts as a JWT.
+/// Without local verification every token goes to the API, which vouches
+/// for opaque tokens only; count anything JWT-shaped as a JWT (for routing
+/// and for scopes).
 #[cfg(not(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring")))]
-pub fn token_format(token: &str) -> TokenFormat {
-    if token.split('.').count() == 3 {
-        TokenFormat::Jwt
-    } else {
-        TokenFormat::Opaque
+fn is_jwt(token: &str) -> bool {
+    let mut parts = 0;
+    token.split('.').all(|part| {
+        parts += 1;
+        part.bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    }) && parts == 3
+}
+
+/// The largest bearer accepted (8 KiB, as for JWTs): anything longer is
+/// refused before it is decoded or sent anywhere.
+pub const MAX_BEARER_BYTES: usize = 8 * 1024;
+
+/// What a bearer token is, as far as verifying it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BearerKind {
+    /// An opaque M2M token (`mt_…`): verified by `POST /m2m_tokens/verify`.
+    Opaque,
+    /// An M2M JWT (three base64url parts whose payload `sub` starts `mch_`):
+    /// verified locally with the `jwt` feature.
+    M2mJwt,
+}
+
+/// Decides, without any I/O, whether a bearer token can be an M2M token,
+/// and how it is verified. Both clients' `Authenticator` call this before
+/// verifying, so a bearer that cannot be one costs no request to Clerk.
+///
+/// As `@clerk/backend` decides (its machine-token routing accepts a
+/// prefix, or a JWT whose payload `sub` starts `mch_`): an M2M JWT is
+/// [`M2mJwt`](BearerKind::M2mJwt) (even if it starts `mt_`); any other
+/// `mt_…` value is [`Opaque`](BearerKind::Opaque); anything else (`ak_…` API keys,
+/// `oat_…` OAuth tokens, `sk_…` secret keys, session JWTs, junk) is refused
+/// with [`NotM2mToken`](AuthErrorKind::NotM2mToken), 401 `token-invalid`.
+/// (`@clerk/backend` reports that case as a token type mismatch.) An empty
+/// token is [`MissingToken`](AuthErrorKind::MissingToken); one over
+/// [`MAX_BEARER_BYTES`] is [`InvalidToken`](AuthErrorKind::InvalidToken).
+///
+/// Without the `jwt` feature the payload is not decoded: any three-part
+/// base64url token counts as an M2M JWT and is left to the API.
+///
+/// ```
+/// use clerk_m2m_types::auth::{classify_bearer, AuthErrorKind, BearerKind};
+///
+/// assert_eq!(classify_bearer("mt_opaque_value")?, BearerKind::Opaque);
+/// for junk in ["hello", "sk_live_example", "ak_example", "oat_example"] {
+///     let refused = classify_bearer(junk).unwrap_err();
+///     assert_eq!(refused.kind(), AuthErrorKind::NotM2mToken);
+///     assert_eq!((refused.code(), refused.status().as_u16()), ("token-invalid", 401));
+/// }
+/// # Ok::<(), clerk_m2m_types::AuthError>(())
+/// ```
+pub fn classify_bearer(token: &str) -> Result<BearerKind, AuthError> {
+    if token.is_empty() {
+        return Err(AuthError::new(AuthErrorKind::MissingToken, "empty token"));
     }
+    if token.len() > MAX_BEARER_BYTES {
+        return Err(AuthError::new(
+            AuthErrorKind::InvalidToken,
+            "the token is larger than any M2M token",
+        ));
+    }
+    // The JWT test first, as the clients route: `mt_` is valid base64url,
+    // so an M2M JWT's header may start with it.
+    if is_jwt(token) {
+        return Ok(BearerKind::M2mJwt);
+    }
+    if token.starts_with("mt_") {
+        return Ok(BearerKind::Opaque);
+    }
+    Err(AuthError::new(
+        AuthErrorKind::NotM2mToken,
+        "neither an opaque M2M token (mt_…) nor an M2M JWT",
+    ))
 }
 
 /// The bearer token of a request's headers: exactly one `Authorization`
@@ -306,9 +386,9 @@ impl Rfc6750Error {
     fn of_kind(kind: AuthErrorKind) -> Option<Self> {
         match kind {
             AuthErrorKind::MalformedHeader => Some(Self::InvalidRequest),
-            AuthErrorKind::InvalidToken | AuthErrorKind::VerificationFailed => {
-                Some(Self::InvalidToken)
-            }
+            AuthErrorKind::InvalidToken
+            | AuthErrorKind::NotM2mToken
+            | AuthErrorKind::VerificationFailed => Some(Self::InvalidToken),
             AuthErrorKind::MissingScope => Some(Self::InsufficientScope),
             AuthErrorKind::MissingToken
             | AuthErrorKind::SecretKeyInvalid
@@ -503,12 +583,10 @@ impl AuthRules {
         self
     }
 
-    /// Refuses an empty token before anything is verified.
+    /// Refuses, before anything is verified, a token that cannot be an M2M
+    /// token: [`classify_bearer`] without the kind.
     pub fn check_token(token: &str) -> Result<(), AuthError> {
-        if token.is_empty() {
-            return Err(AuthError::new(AuthErrorKind::MissingToken, "empty token"));
-        }
-        Ok(())
+        classify_bearer(token).map(drop)
     }
 
     /// The scope this service requires, if any.
@@ -650,6 +728,69 @@ mod tests {
             source: Arc::new(api(404)),
         };
         assert_eq!(pair(&jwks_404), ("unexpected-error", 500));
+    }
+
+    #[test]
+    fn bearers_that_cannot_be_m2m_tokens_are_refused_locally() {
+        let not_m2m = |token: &str| classify_bearer(token).unwrap_err().kind();
+        for junk in [
+            "hello",
+            "sk_live_example",
+            "sk_test_example",
+            "ak_example",
+            "oat_example",
+            "Mt_example",
+            "a.b",
+            "xmt_example",
+        ] {
+            assert_eq!(not_m2m(junk), AuthErrorKind::NotM2mToken, "{junk}");
+        }
+        let refused = classify_bearer("hello").unwrap_err();
+        assert_eq!(
+            (refused.code(), refused.status().as_u16()),
+            ("token-invalid", 401)
+        );
+        assert!(!refused.to_string().contains("hello"));
+        assert_eq!(not_m2m(""), AuthErrorKind::MissingToken);
+        let huge = format!("mt_{}", "a".repeat(MAX_BEARER_BYTES));
+        assert_eq!(not_m2m(&huge), AuthErrorKind::InvalidToken);
+        assert_eq!(classify_bearer("mt_x").unwrap(), BearerKind::Opaque);
+        assert_eq!(
+            AuthRules::check_token("ak_example").unwrap_err().kind(),
+            AuthErrorKind::NotM2mToken
+        );
+    }
+
+    #[test]
+    fn m2m_jwts_are_recognised_and_session_jwts_refused() {
+        // {"alg":"RS256"} . {"sub":"mch_1"} . signature
+        let m2m = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln";
+        assert_eq!(classify_bearer(m2m).unwrap(), BearerKind::M2mJwt);
+        // {"alg":"RS256"} . {"sub":"user_1"} . signature: a session JWT.
+        let session = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2ln";
+        let expected = if cfg!(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring")) {
+            Err(AuthErrorKind::NotM2mToken)
+        } else {
+            // Not decoded without local verification: the API decides.
+            Ok(BearerKind::M2mJwt)
+        };
+        assert_eq!(
+            classify_bearer(session).map_err(|error| error.kind()),
+            expected
+        );
+        assert_eq!(
+            classify_bearer("not a.jwt.at all").unwrap_err().kind(),
+            AuthErrorKind::NotM2mToken
+        );
+    }
+
+    #[test]
+    fn an_m2m_jwt_whose_header_starts_mt_is_routed_as_a_jwt() {
+        // Found by fuzzing: `mt_` is valid base64url, so a JWT header
+        // segment can start with it; clients verify such a token locally,
+        // and the classification must agree.
+        let jwt = "mt_eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln";
+        assert_eq!(classify_bearer(jwt).unwrap(), BearerKind::M2mJwt);
     }
 
     #[test]

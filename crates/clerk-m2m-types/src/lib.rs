@@ -25,6 +25,9 @@ pub mod call;
 pub mod clock;
 mod config;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
 pub mod jwt;
@@ -56,8 +59,8 @@ pub use model::{
 };
 pub use operation::{Endpoint, Operation};
 pub use params::{
-    is_machine_id, AddMachineScopeParams, CreateMachineParams, DeleteMachineParams,
-    GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
+    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, GetMachineParams,
+    GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
     RotateMachineSecretKeyParams, UpdateMachineParams, MAX_DEFAULT_TOKEN_TTL,
     MAX_MACHINE_NAME_CHARS, MAX_PREVIOUS_TOKEN_TTL, MAX_SCOPED_MACHINES,
 };
@@ -65,4 +68,4 @@ pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyT
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
-pub use url::is_token_id;
+pub use url::{is_machine_id, is_token_id};

@@ -28,6 +28,17 @@ pub fn is_token_id(value: &str) -> bool {
         .is_some_and(|hex| hex.len() == 32 && hex.bytes().all(|byte| byte.is_ascii_hexdigit()))
 }
 
+/// Whether `value` is a machine id: `mch_` and exactly 27 word characters
+/// (`[A-Za-z0-9_]`, Clerk's `^mch_\w{27}$`).
+pub fn is_machine_id(value: &str) -> bool {
+    value.strip_prefix("mch_").is_some_and(|rest| {
+        rest.len() == 27
+            && rest
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +59,19 @@ mod tests {
         assert!(!is_token_id("mt_g7f0ba8c3b4843ce7d85fcdd5e71853e"));
         assert!(!is_token_id("../m2m_tokens"));
         assert!(!is_token_id(""));
+    }
+
+    #[test]
+    fn machine_id_pattern() {
+        assert!(is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"));
+        assert!(is_machine_id("mch_billing00000000000000000000"));
+        assert!(is_machine_id("mch_with_underscores_0000000000"));
+        assert!(!is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6D"));
+        assert!(!is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dkk"));
+        assert!(!is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6D-"));
+        assert!(!is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dé"));
+        assert!(!is_machine_id("MCH_2xhFjEI5X2qWRvtV13BzSj8H6Dk"));
+        assert!(!is_machine_id("mt_0123456789abcdef0123456789abcdef"));
+        assert!(!is_machine_id(""));
     }
 }

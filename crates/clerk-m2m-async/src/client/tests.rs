@@ -55,7 +55,7 @@ async fn a_503_then_200_takes_two_attempts() {
 async fn idempotent_calls_give_up_after_three_attempts() {
     let (client, attempts) = scripted(|_| Ok(response(502, "<html>bad gateway</html>")));
     let error = client
-        .list_tokens(ListTokensParams::new("mch_1"))
+        .list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"))
         .await
         .unwrap_err();
     assert_eq!(error.attempts(), 3);
@@ -324,7 +324,7 @@ fn clients_and_their_futures_can_cross_threads() {
         .unwrap();
     send_sync_clone(&client);
     send(client.create_token(CreateTokenParams::new()));
-    send(client.list_tokens(ListTokensParams::new("mch_1")));
+    send(client.list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk")));
     send(client.revoke_token(RevokeTokenParams::new(
         "mt_0123456789abcdef0123456789abcdef",
     )));

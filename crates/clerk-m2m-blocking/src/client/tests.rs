@@ -62,7 +62,7 @@ fn a_503_then_200_takes_two_attempts() {
 fn idempotent_calls_give_up_after_three_attempts() {
     let (client, attempts) = scripted(|_| Ok(response(502, "<html>bad gateway</html>")));
     let error = client
-        .list_tokens(ListTokensParams::new("mch_1"))
+        .list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"))
         .unwrap_err();
     assert_eq!(error.attempts(), 3);
     assert_eq!(error.status(), Some(http::StatusCode::BAD_GATEWAY));
@@ -194,7 +194,7 @@ fn no_attempt_starts_after_the_deadline() {
         (client, attempts)
     };
     let error = client
-        .list_tokens(ListTokensParams::new("mch_1"))
+        .list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"))
         .unwrap_err();
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
     assert_eq!(error.attempts(), 1);

@@ -1,13 +1,19 @@
 //! An error answer from the Backend API, with everything Clerk sent about it.
 
-use super::snippet::{body_snippet, scrub_secrets};
+use super::scrub_secrets;
+use super::snippet::body_snippet;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
 /// One entry of Clerk's `errors` array.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+///
+/// Read from an answer ([`ApiError::from_response`]), every text in it
+/// (code, messages, `meta` keys and values) has had secrets replaced by
+/// `[redacted]`; `Debug` scrubs again, so an entry built by hand shows none
+/// either.
+#[derive(Clone, Default, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct ClerkErrorDetail {
     /// A stable machine-readable code, e.g. `machine_secret_key_invalid`.
@@ -22,6 +28,18 @@ pub struct ClerkErrorDetail {
     /// Extra structured detail, e.g. `{"param_name": "limit"}`.
     #[serde(default)]
     pub meta: Option<serde_json::Value>,
+}
+
+impl fmt::Debug for ClerkErrorDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |value: &str| scrub_secrets(value);
+        f.debug_struct("ClerkErrorDetail")
+            .field("code", &shown(&self.code))
+            .field("message", &shown(&self.message))
+            .field("long_message", &self.long_message.as_deref().map(shown))
+            .field("meta", &self.meta.clone().map(scrub_json))
+            .finish()
+    }
 }
 
 impl ClerkErrorDetail {
@@ -80,8 +98,9 @@ struct Envelope {
 /// body was not Clerk's JSON envelope (an HTML page from a proxy, an empty
 /// body), a scrubbed snippet of at most 1 KiB is kept instead. Anything in
 /// the messages that looks like a key or token value is replaced by
-/// `[redacted]`.
-#[derive(Clone, Debug, PartialEq)]
+/// `[redacted]`, in the error codes, `meta` and the trace id too; `Display`
+/// and `Debug` scrub again, so an error built by hand shows none either.
+#[derive(Clone, PartialEq)]
 pub struct ApiError {
     status: StatusCode,
     errors: Vec<ClerkErrorDetail>,
@@ -137,14 +156,17 @@ impl ApiError {
             Some(envelope) => Self {
                 status,
                 errors: envelope.errors.into_iter().map(scrub_detail).collect(),
-                trace_id: envelope.clerk_trace_id.or_else(header_trace_id),
+                trace_id: envelope
+                    .clerk_trace_id
+                    .or_else(header_trace_id)
+                    .map(|trace_id| scrub_secrets(&trace_id)),
                 retry_after,
                 body_snippet: None,
             },
             None => Self {
                 status,
                 errors: Vec::new(),
-                trace_id: header_trace_id(),
+                trace_id: header_trace_id().map(|trace_id| scrub_secrets(&trace_id)),
                 retry_after,
                 body_snippet: Some(body_snippet(body)),
             },
@@ -187,29 +209,64 @@ impl ApiError {
     }
 }
 
-fn scrub_detail(mut detail: ClerkErrorDetail) -> ClerkErrorDetail {
-    detail.message = scrub_secrets(&detail.message);
-    detail.long_message = detail.long_message.map(|message| scrub_secrets(&message));
-    detail
+fn scrub_detail(detail: ClerkErrorDetail) -> ClerkErrorDetail {
+    ClerkErrorDetail {
+        code: scrub_secrets(&detail.code),
+        message: scrub_secrets(&detail.message),
+        long_message: detail.long_message.map(|message| scrub_secrets(&message)),
+        meta: detail.meta.map(scrub_json),
+    }
+}
+
+/// Scrubs every string and object key of a JSON value.
+fn scrub_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => Value::String(scrub_secrets(&text)),
+        Value::Array(items) => Value::Array(items.into_iter().map(scrub_json).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| (scrub_secrets(&key), scrub_json(value)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "clerk api answered {}", self.status)?;
+        let mut shown = format!("clerk api answered {}", self.status);
         if let Some(first) = self.errors.first() {
-            write!(f, ": {}", first.code)?;
+            shown.push_str(": ");
+            shown.push_str(&first.code);
             let message = first.long_message.as_deref().unwrap_or(&first.message);
             if !message.is_empty() {
-                write!(f, " ({message})")?;
+                shown.push_str(&format!(" ({message})"));
             }
             if self.errors.len() > 1 {
-                write!(f, " and {} more", self.errors.len() - 1)?;
+                shown.push_str(&format!(" and {} more", self.errors.len() - 1));
             }
         }
         if let Some(trace_id) = &self.trace_id {
-            write!(f, " [trace id {trace_id}]")?;
+            shown.push_str(&format!(" [trace id {trace_id}]"));
         }
-        Ok(())
+        f.write_str(&scrub_secrets(&shown))
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("errors", &self.errors)
+            .field("trace_id", &self.trace_id.as_deref().map(scrub_secrets))
+            .field("retry_after", &self.retry_after)
+            .field(
+                "body_snippet",
+                &self.body_snippet.as_deref().map(scrub_secrets),
+            )
+            .finish()
     }
 }
 
@@ -262,6 +319,51 @@ mod tests {
         assert_eq!(error.trace_id(), Some("8a1b"));
         assert_eq!(error.body_snippet(), Some("<html>bad gateway</html>"));
         assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn clerk_code_meta_and_trace_id_are_scrubbed_from_the_answer() {
+        let body = br#"{"errors":[{"code":"bad_sk_live_SENTINEL1 x-ak_SENTINEL2","message":"token=mt_SENTINEL3","meta":{"param":"sk_SENTINEL4","sk_SENTINEL5":["\u0061k_SENTINEL6"]}}],"clerk_trace_id":"trace/mt_SENTINEL7"}"#;
+        let error = ApiError::from_response(
+            StatusCode::BAD_REQUEST,
+            &headers(&[("content-type", "application/json")]),
+            body,
+        );
+        let shown = format!("{error} {error:?} {:?}", error.errors());
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert_eq!(error.code(), Some("bad_[redacted] x-[redacted]"));
+        assert_eq!(error.trace_id(), Some("trace/[redacted]"));
+        assert_eq!(
+            error.errors()[0].meta,
+            Some(serde_json::json!({"param": "[redacted]", "[redacted]": ["[redacted]"]}))
+        );
+    }
+
+    #[test]
+    fn cf_ray_trace_id_is_scrubbed() {
+        let error = ApiError::from_response(
+            StatusCode::BAD_GATEWAY,
+            &headers(&[("cf-ray", "ray-sk_SENTINEL")]),
+            b"",
+        );
+        assert_eq!(error.trace_id(), Some("ray-[redacted]"));
+    }
+
+    #[test]
+    fn display_and_debug_scrub_an_error_built_by_hand() {
+        let mut detail = ClerkErrorDetail::new("code=sk_SENTINEL1", "Bearer%20ak_SENTINEL2");
+        detail.meta = Some(serde_json::json!({"token": "mt_SENTINEL3"}));
+        let error = ApiError::new(StatusCode::UNAUTHORIZED, vec![detail.clone()])
+            .with_trace_id("mt_SENTINEL4");
+        for shown in [
+            error.to_string(),
+            format!("{error:?}"),
+            format!("{error:#?}"),
+            format!("{detail:?}"),
+        ] {
+            assert!(!shown.contains("SENTINEL"), "{shown}");
+            assert!(shown.contains("[redacted]"), "{shown}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ impl DecodeError {
     pub fn new(status: StatusCode, reason: impl std::fmt::Display, body: &[u8]) -> Self {
         Self {
             status,
-            reason: super::snippet::scrub_secrets(&reason.to_string()),
+            reason: super::scrub_secrets(&reason.to_string()),
             body_snippet: super::body_snippet(body),
         }
     }

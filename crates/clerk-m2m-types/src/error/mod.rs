@@ -9,6 +9,7 @@ mod config;
 mod decode;
 mod machine_request;
 mod request;
+mod scrub;
 mod snippet;
 mod transport;
 
@@ -20,7 +21,10 @@ pub use machine_request::MachineRequestError;
 pub use request::RequestError;
 pub use transport::{Delivery, TransportError, TransportErrorKind};
 
+pub(crate) use scrub::scrub_secrets;
 pub(crate) use snippet::body_snippet;
+#[cfg(feature = "fuzzing")]
+pub(crate) use snippet::SNIPPET_LIMIT;
 
 /// Why a response could not be turned into a result.
 #[derive(Clone, Debug, thiserror::Error)]

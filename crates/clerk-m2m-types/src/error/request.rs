@@ -41,6 +41,19 @@ pub enum RequestError {
     /// A list call without a subject.
     #[error("subject must be a machine id (mch_…), got an empty string")]
     EmptySubject,
+    /// A machine id (e.g. a list call's `subject`) that is not `mch_`
+    /// followed by 27 word characters.
+    #[error(
+        "{field} must be a machine id matching ^mch_\\w{{27}}$ (got {length} characters){hint}"
+    )]
+    InvalidMachineId {
+        /// The parameter, e.g. `subject`.
+        field: &'static str,
+        /// Length of the value given (the value itself is never shown).
+        length: usize,
+        /// A hint when the value looks like a secret or a token id.
+        hint: &'static str,
+    },
     /// A token id that is not `mt_` followed by 32 hex digits.
     #[error("token id must match ^mt_[0-9A-Fa-f]{{32}}$ (got {length} characters){hint}")]
     InvalidTokenId {
@@ -67,6 +80,22 @@ pub enum RequestError {
 }
 
 impl RequestError {
+    /// The error for a value given where a machine id belongs.
+    pub(crate) fn invalid_machine_id(field: &'static str, value: &str) -> Self {
+        let hint = if crate::is_token_id(value) {
+            "; this is a token id, not a machine id (use the token's `subject`)"
+        } else if crate::error::scrub_secrets(value) != value || value.matches('.').count() == 2 {
+            "; this looks like a key or token value, not a machine id"
+        } else {
+            ""
+        };
+        Self::InvalidMachineId {
+            field,
+            length: value.len(),
+            hint,
+        }
+    }
+
     /// The error for a value given where a token id belongs.
     pub(crate) fn invalid_token_id(value: &str) -> Self {
         let looks_like_token =

@@ -1,16 +1,42 @@
 //! Bounded, scrubbed copies of response bodies for error reports.
 
+use super::scrub::scrub_secrets;
+
 /// The largest snippet kept, in bytes.
 pub(crate) const SNIPPET_LIMIT: usize = 1024;
 
-const REDACTED: &str = "[redacted]";
+/// How much of a body is scrubbed: enough that the snippet is full even when
+/// secrets before it were replaced by shorter text, little enough that a
+/// large body costs nothing.
+const SCRUB_WINDOW: usize = 16 * SNIPPET_LIMIT;
 
 /// Up to [`SNIPPET_LIMIT`] bytes of `body`, decoded lossily, with anything
 /// that looks like a secret (keys, token values, JWTs) replaced.
 pub(crate) fn body_snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let window = scrub_window(body);
+    let text = String::from_utf8_lossy(window);
     let scrubbed = scrub_secrets(&text);
     truncate_at_char_boundary(scrubbed, SNIPPET_LIMIT)
+}
+
+/// The start of `body` that is scrubbed. When the body is longer than the
+/// window, the cut backs off to just after a byte that cannot be inside a
+/// secret or an escape, so a secret is never kept in part (the part might
+/// look like something else, e.g. a token id).
+fn scrub_window(body: &[u8]) -> &[u8] {
+    if body.len() <= SCRUB_WINDOW {
+        return body;
+    }
+    let window = &body[..SCRUB_WINDOW];
+    let keep = window
+        .iter()
+        .rposition(|byte| !could_be_in_a_secret(*byte))
+        .map_or(0, |index| index + 1);
+    &window[..keep]
+}
+
+fn could_be_in_a_secret(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'%' | b'\\')
 }
 
 fn truncate_at_char_boundary(mut text: String, limit: usize) -> String {
@@ -22,44 +48,6 @@ fn truncate_at_char_boundary(mut text: String, limit: usize) -> String {
         text.truncate(end);
     }
     text
-}
-
-fn is_word_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'+' | b'/' | b'=')
-}
-
-/// Whether a word could be a credential: a secret key, an opaque token value
-/// (anything `mt_…` that is not a token id) or a compact JWS.
-fn looks_secret(word: &str) -> bool {
-    let word = word.trim_end_matches('.');
-    word.starts_with("ak_")
-        || word.starts_with("sk_")
-        || (word.starts_with("mt_") && !crate::is_token_id(word))
-        || (word.starts_with("eyJ") && word.matches('.').count() >= 1)
-}
-
-/// Replaces each secret-looking word in `text`.
-pub(crate) fn scrub_secrets(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        if is_word_byte(bytes[index]) {
-            let start = index;
-            while index < bytes.len() && is_word_byte(bytes[index]) {
-                index += 1;
-            }
-            let word = &text[start..index];
-            out.push_str(if looks_secret(word) { REDACTED } else { word });
-        } else {
-            let start = index;
-            while index < bytes.len() && !is_word_byte(bytes[index]) {
-                index += 1;
-            }
-            out.push_str(&text[start..index]);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -86,5 +74,21 @@ mod tests {
     #[test]
     fn invalid_utf8_is_tolerated() {
         assert_eq!(body_snippet(&[0xff, b'o', b'k']), "\u{fffd}ok");
+    }
+
+    #[test]
+    fn a_secret_cut_by_the_scrub_window_is_dropped_whole() {
+        // Many secrets shrink to `[redacted]`, pulling the text at the end of
+        // the window into the snippet; the opaque token cut there must not
+        // survive as something that looks like a token id.
+        let filler = "sk_".to_owned() + &"x".repeat(200) + " ";
+        let mut body = filler.repeat(SCRUB_WINDOW / filler.len());
+        let room = SCRUB_WINDOW - body.len();
+        // The window ends right after `mt_` and 32 hex digits.
+        body.push_str(&" ".repeat(room - 35));
+        body.push_str("mt_0123456789abcdef0123456789abcdefSENTINELtail");
+        let snippet = body_snippet(body.as_bytes());
+        assert!(!snippet.contains("mt_0123"), "{snippet}");
+        assert!(!snippet.contains("SENTINEL"), "{snippet}");
     }
 }

@@ -106,6 +106,7 @@ impl TransportError {
     ///
     /// Its `Display` must not contain secrets: the SDK never puts keys or
     /// token values in URLs, so an HTTP library's error is safe here.
+    /// (`Debug` scrubs it anyway.)
     pub fn with_source(mut self, source: impl Into<BoxError>) -> Self {
         self.source = Some(Arc::from(source.into()));
         self
@@ -143,7 +144,10 @@ impl fmt::Debug for TransportError {
             .field("delivery", &self.delivery)
             .field(
                 "source",
-                &self.source.as_ref().map(|source| source.to_string()),
+                &self
+                    .source
+                    .as_ref()
+                    .map(|source| super::scrub_secrets(&source.to_string())),
             )
             .finish()
     }
@@ -185,6 +189,8 @@ mod tests {
             TransportError::other("boom").delivery(),
             Delivery::MaybeSent
         );
+        let leaky = TransportError::other("GET /m2m_tokens?subject=mt_SENTINEL failed");
+        assert!(!format!("{leaky:?}").contains("SENTINEL"));
         let error = TransportError::new(TransportErrorKind::Connect).with_source("refused");
         assert_eq!(error.to_string(), "could not connect (request not sent)");
         assert_eq!(

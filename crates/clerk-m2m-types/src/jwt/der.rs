@@ -100,7 +100,7 @@ fn positive_integer(contents: &[u8]) -> Result<&[u8], KeyError> {
 
 /// The modulus and exponent (big-endian, no leading zeros) of a PKCS#1
 /// `RSAPublicKey`.
-pub(super) fn parse_pkcs1(der: &[u8]) -> Result<(&[u8], &[u8]), KeyError> {
+pub(crate) fn parse_pkcs1(der: &[u8]) -> Result<(&[u8], &[u8]), KeyError> {
     let mut outer = Reader::new(der);
     let mut sequence = Reader::new(outer.read(TAG_SEQUENCE)?);
     if !outer.is_empty() {
@@ -115,7 +115,7 @@ pub(super) fn parse_pkcs1(der: &[u8]) -> Result<(&[u8], &[u8]), KeyError> {
 }
 
 /// The PKCS#1 `RSAPublicKey` inside an RSA SubjectPublicKeyInfo.
-pub(super) fn unwrap_spki(der: &[u8]) -> Result<&[u8], KeyError> {
+pub(crate) fn unwrap_spki(der: &[u8]) -> Result<&[u8], KeyError> {
     let mut outer = Reader::new(der);
     let mut info = Reader::new(outer.read(TAG_SEQUENCE)?);
     if !outer.is_empty() {
@@ -145,7 +145,7 @@ pub(super) fn unwrap_spki(der: &[u8]) -> Result<&[u8], KeyError> {
 }
 
 /// Whether `der` starts like an SPKI (a SEQUENCE whose first element is a SEQUENCE).
-pub(super) fn looks_like_spki(der: &[u8]) -> bool {
+pub(crate) fn looks_like_spki(der: &[u8]) -> bool {
     let mut outer = Reader::new(der);
     match outer.read(TAG_SEQUENCE) {
         Ok(contents) => contents.first() == Some(&TAG_SEQUENCE),
@@ -176,7 +176,7 @@ fn push_integer(out: &mut Vec<u8>, magnitude: &[u8]) {
 
 /// Encodes a PKCS#1 `RSAPublicKey` from big-endian magnitudes without
 /// leading zeros.
-pub(super) fn encode_pkcs1(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
+pub(crate) fn encode_pkcs1(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(modulus.len() + exponent.len() + 16);
     push_integer(&mut body, modulus);
     push_integer(&mut body, exponent);

@@ -39,7 +39,7 @@
 
 mod backend;
 mod cache;
-mod der;
+pub(crate) mod der;
 mod error;
 mod json;
 mod jwks;
@@ -47,7 +47,7 @@ mod jwks_verifier;
 mod key;
 mod keyset;
 mod m2m_jwt;
-mod pem;
+pub(crate) mod pem;
 mod settings;
 mod verify;
 

@@ -5,7 +5,7 @@ use base64::Engine as _;
 
 /// What a PEM block's label says it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum PemLabel {
+pub(crate) enum PemLabel {
     /// `PUBLIC KEY`: a SubjectPublicKeyInfo.
     Spki,
     /// `RSA PUBLIC KEY`: a PKCS#1 `RSAPublicKey`.
@@ -21,7 +21,7 @@ fn invalid(detail: &'static str) -> KeyError {
 /// Decodes the first PEM block of `text` (or, with no armour at all, the
 /// whole text as base64 DER). Literal `\n` sequences, as environment
 /// variables often carry them, count as line breaks.
-pub(super) fn decode(text: &str) -> Result<(PemLabel, Vec<u8>), KeyError> {
+pub(crate) fn decode(text: &str) -> Result<(PemLabel, Vec<u8>), KeyError> {
     let text = text.replace("\\n", "\n").replace("\\r", "\r");
     let Some(begin) = text.find("-----BEGIN ") else {
         return Ok((PemLabel::Bare, decode_base64(&text)?));

@@ -50,7 +50,11 @@ pub struct Machine {
     #[serde(default, deserialize_with = "null_as_empty")]
     pub scoped_machines: Vec<ScopedMachine>,
     /// Its secret key (`ak_…`): only in the answer to a create call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "SecretString::serialize_exposed_option"
+    )]
     pub secret_key: Option<SecretString>,
 }
 

@@ -16,6 +16,7 @@ pub struct MachineSecretKey {
     #[serde(default = "default_object")]
     pub object: String,
     /// The key, `ak_…`.
+    #[serde(serialize_with = "SecretString::serialize_exposed")]
     pub secret: SecretString,
 }
 

@@ -34,7 +34,11 @@ pub struct M2mToken {
     #[serde(default)]
     pub claims: Option<serde_json::Value>,
     /// The token value itself: only on the response to a create call.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "SecretString::serialize_exposed_option"
+    )]
     pub token: Option<SecretString>,
     /// Whether the token was revoked.
     #[serde(default)]

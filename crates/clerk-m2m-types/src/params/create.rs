@@ -4,6 +4,7 @@ use crate::error::{RequestError, ResponseError};
 use crate::{Config, Endpoint, M2mToken, Operation, SecretString, TokenFormat};
 use http::Method;
 use serde::Serialize;
+use std::fmt;
 
 /// Params for creating a token.
 ///
@@ -25,7 +26,10 @@ use serde::Serialize;
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+///
+/// `Debug` shows the claims with anything that looks like a key or token
+/// value replaced.
+#[derive(Clone, Default)]
 pub struct CreateTokenParams {
     machine_secret_key: Option<SecretString>,
     token_format: TokenFormat,
@@ -142,6 +146,24 @@ fn json_type_name(value: &serde_json::Value) -> &'static str {
         serde_json::Value::String(_) => "a string",
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
+    }
+}
+
+impl fmt::Debug for CreateTokenParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreateTokenParams")
+            .field("machine_secret_key", &self.machine_secret_key)
+            .field("token_format", &self.token_format)
+            .field("seconds_until_expiration", &self.seconds_until_expiration)
+            .field(
+                "claims",
+                &self
+                    .claims
+                    .as_ref()
+                    .map(|claims| crate::error::scrub_secrets(&claims.to_string())),
+            )
+            .field("min_remaining_ttl_seconds", &self.min_remaining_ttl_seconds)
+            .finish()
     }
 }
 
@@ -274,5 +296,15 @@ mod tests {
                 .unwrap_err(),
             RequestError::MissingSecretKey
         );
+    }
+
+    #[test]
+    fn debug_hides_the_key_and_secrets_in_claims() {
+        let params = CreateTokenParams::new()
+            .machine_secret_key("ak_SENTINEL")
+            .claims(json!({"role": "reader", "upstream": "sk_live_SENTINEL"}));
+        let shown = format!("{params:?}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert!(shown.contains("reader"), "{shown}");
     }
 }

@@ -3,11 +3,15 @@
 use crate::error::{RequestError, ResponseError};
 use crate::{Config, Endpoint, M2mTokenList, Operation, SecretString};
 use http::Method;
+use std::fmt;
 
 /// Params for listing the tokens of a machine.
 ///
 /// As `@clerk/backend` does, `false` flags and a zero offset are not sent
-/// (they are the server's defaults).
+/// (they are the server's defaults). The subject must be a machine id
+/// (`^mch_\w{27}$`, Clerk's pattern): anything else, such as a token value
+/// passed by mistake, is refused before it can reach a URL, and `Debug`
+/// shows the subject only when it is a machine id.
 ///
 /// ```
 /// use clerk_m2m_types::{Config, Endpoint, ListTokensParams};
@@ -24,7 +28,7 @@ use http::Method;
 /// );
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ListTokensParams {
     machine_secret_key: Option<SecretString>,
     subject: String,
@@ -81,6 +85,9 @@ impl ListTokensParams {
         if self.subject.is_empty() {
             return Err(RequestError::EmptySubject);
         }
+        if !crate::is_machine_id(&self.subject) {
+            return Err(RequestError::invalid_machine_id("subject", &self.subject));
+        }
         if let Some(limit) = self.limit {
             if !(1..=100).contains(&limit) {
                 return Err(RequestError::LimitOutOfRange { limit });
@@ -104,6 +111,22 @@ impl ListTokensParams {
     }
 }
 
+impl fmt::Debug for ListTokensParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ListTokensParams")
+            .field("machine_secret_key", &self.machine_secret_key)
+            .field(
+                "subject",
+                &super::shown_if(&self.subject, crate::is_machine_id),
+            )
+            .field("revoked", &self.revoked)
+            .field("expired", &self.expired)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
 impl Endpoint for ListTokensParams {
     type Output = M2mTokenList;
     const OPERATION: Operation = Operation::ListTokens;
@@ -123,6 +146,8 @@ impl Endpoint for ListTokensParams {
 mod tests {
     use super::*;
 
+    const MACHINE: &str = "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk";
+
     fn uri(params: ListTokensParams) -> Result<String, RequestError> {
         let config = Config::builder()
             .machine_secret_key("ak_x")
@@ -137,27 +162,27 @@ mod tests {
     #[test]
     fn falsy_filters_are_dropped() {
         assert_eq!(
-            uri(ListTokensParams::new("mch_1")
+            uri(ListTokensParams::new(MACHINE)
                 .revoked(false)
                 .expired(false)
                 .offset(0))
             .unwrap(),
-            "https://api.clerk.com/v1/m2m_tokens?subject=mch_1"
+            "https://api.clerk.com/v1/m2m_tokens?subject=mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"
         );
         assert_eq!(
-            uri(ListTokensParams::new("mch_1").revoked(true).expired(true).limit(100).offset(5)).unwrap(),
-            "https://api.clerk.com/v1/m2m_tokens?subject=mch_1&revoked=true&expired=true&limit=100&offset=5"
+            uri(ListTokensParams::new(MACHINE).revoked(true).expired(true).limit(100).offset(5)).unwrap(),
+            "https://api.clerk.com/v1/m2m_tokens?subject=mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk&revoked=true&expired=true&limit=100&offset=5"
         );
     }
 
     #[test]
     fn bad_params_are_refused() {
         assert_eq!(
-            uri(ListTokensParams::new("mch_1").limit(0)),
+            uri(ListTokensParams::new(MACHINE).limit(0)),
             Err(RequestError::LimitOutOfRange { limit: 0 })
         );
         assert_eq!(
-            uri(ListTokensParams::new("mch_1").limit(101)),
+            uri(ListTokensParams::new(MACHINE).limit(101)),
             Err(RequestError::LimitOutOfRange { limit: 101 })
         );
         assert_eq!(
@@ -172,11 +197,57 @@ mod tests {
             .machine_secret_key("ak_x")
             .build()
             .unwrap();
-        let request = ListTokensParams::new("mch_1")
+        let request = ListTokensParams::new(MACHINE)
             .build_request(&config)
             .unwrap();
         assert_eq!(request.method(), "GET");
         assert!(request.body().is_empty());
         assert_eq!(request.headers()["content-type"], "application/json");
+    }
+
+    #[test]
+    fn subject_must_be_a_machine_id_and_is_never_echoed() {
+        let cases = [
+            ("mch_1", ""),
+            ("mch_2xhFjEI5X2qWRvtV13BzSj8H6D!", ""),
+            ("user_2xhFjEI5X2qWRvtV13BzSj8H6Dk", ""),
+            (
+                "mt_SENTINELopaqueSENTINELopaqueSENTINEL",
+                "looks like a key or token value",
+            ),
+            ("ak_SENTINEL", "looks like a key or token value"),
+            (
+                "eyJhbGciOi.eyJzdWIi.SENTINEL",
+                "looks like a key or token value",
+            ),
+            ("mt_0123456789abcdef0123456789abcdef", "is a token id"),
+        ];
+        for (subject, hint) in cases {
+            let error = uri(ListTokensParams::new(subject)).unwrap_err();
+            let RequestError::InvalidMachineId { field, length, .. } = error else {
+                panic!("{subject}: {error:?}");
+            };
+            assert_eq!((field, length), ("subject", subject.len()));
+            let message = error.to_string();
+            assert!(
+                message.starts_with("subject must be a machine id"),
+                "{message}"
+            );
+            assert!(message.contains(hint), "{message}");
+            assert!(!message.contains(subject), "{message}");
+            assert!(!format!("{error:?}").contains(subject));
+        }
+    }
+
+    #[test]
+    fn debug_shows_the_subject_only_when_it_is_a_machine_id() {
+        let shown = format!(
+            "{:?}",
+            ListTokensParams::new(MACHINE).machine_secret_key("ak_SENTINEL")
+        );
+        assert!(shown.contains(MACHINE), "{shown}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        let mistaken = format!("{:?}", ListTokensParams::new("mt_SENTINELvalue"));
+        assert!(!mistaken.contains("SENTINEL"), "{mistaken}");
     }
 }

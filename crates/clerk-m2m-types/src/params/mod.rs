@@ -10,8 +10,8 @@ mod verify;
 pub use create::CreateTokenParams;
 pub use list::ListTokensParams;
 pub use machines::{
-    is_machine_id, AddMachineScopeParams, CreateMachineParams, DeleteMachineParams,
-    GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
+    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, GetMachineParams,
+    GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
     RotateMachineSecretKeyParams, UpdateMachineParams, MAX_DEFAULT_TOKEN_TTL,
     MAX_MACHINE_NAME_CHARS, MAX_PREVIOUS_TOKEN_TTL, MAX_SCOPED_MACHINES,
 };
@@ -20,6 +20,16 @@ pub use verify::VerifyTokenParams;
 
 use crate::error::{ApiError, DecodeError, ResponseError};
 use serde::de::DeserializeOwned;
+
+/// `value` for `Debug` if it passes `is_valid` (an id), else a placeholder
+/// with its length: a secret passed where an id belongs never shows.
+pub(crate) fn shown_if(value: &str, is_valid: fn(&str) -> bool) -> std::borrow::Cow<'_, str> {
+    if is_valid(value) {
+        value.into()
+    } else {
+        format!("[not shown: {} characters]", value.len()).into()
+    }
+}
 
 /// Parses a 2xx JSON body as `T`, anything else as an API error.
 pub(crate) fn parse_json<T: DeserializeOwned>(

@@ -4,11 +4,13 @@ use crate::error::{RequestError, ResponseError};
 use crate::{Config, Endpoint, M2mToken, Operation, SecretString};
 use http::Method;
 use serde::Serialize;
+use std::fmt;
 
 /// Params for revoking a token by id.
 ///
 /// The id must match `^mt_[0-9A-Fa-f]{32}$`, so a token value passed by
-/// mistake is refused and never lands in a URL.
+/// mistake is refused and never lands in a URL; `Debug` shows the id only
+/// when it is one.
 ///
 /// ```
 /// use clerk_m2m_types::{Config, Endpoint, RevokeTokenParams};
@@ -21,7 +23,7 @@ use serde::Serialize;
 /// assert_eq!(request.body(), br#"{"revocation_reason":"compromised"}"#);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RevokeTokenParams {
     machine_secret_key: Option<SecretString>,
     token_id: String,
@@ -53,6 +55,25 @@ impl RevokeTokenParams {
     pub fn revocation_reason(mut self, reason: impl Into<String>) -> Self {
         self.revocation_reason = Some(reason.into());
         self
+    }
+}
+
+impl fmt::Debug for RevokeTokenParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RevokeTokenParams")
+            .field("machine_secret_key", &self.machine_secret_key)
+            .field(
+                "token_id",
+                &super::shown_if(&self.token_id, crate::is_token_id),
+            )
+            .field(
+                "revocation_reason",
+                &self
+                    .revocation_reason
+                    .as_deref()
+                    .map(crate::error::scrub_secrets),
+            )
+            .finish()
     }
 }
 
@@ -112,5 +133,16 @@ mod tests {
                 Err(RequestError::InvalidTokenId { .. })
             ));
         }
+    }
+
+    #[test]
+    fn debug_never_shows_a_token_value_given_as_an_id() {
+        let mistaken = RevokeTokenParams::new("mt_SENTINELvalueSENTINELvalueSENTINELvalue")
+            .revocation_reason("leaked as sk_SENTINEL");
+        let shown = format!("{mistaken:?}");
+        assert!(!shown.contains("SENTINEL"), "{shown}");
+        assert!(shown.contains("[not shown: 42 characters]"), "{shown}");
+        let id = "mt_f7f0ba8c3b4843ce7d85fcdd5e71853e";
+        assert!(format!("{:?}", RevokeTokenParams::new(id)).contains(id));
     }
 }

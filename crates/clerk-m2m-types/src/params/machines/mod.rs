@@ -40,21 +40,7 @@ pub const MAX_PREVIOUS_TOKEN_TTL: u64 = 28_800;
 /// The longest machine name, in characters.
 pub const MAX_MACHINE_NAME_CHARS: usize = 255;
 
-/// Whether `value` is a machine id: `mch_` and exactly 27 ASCII word
-/// characters (letters, digits, `_`), Clerk's `^mch_\w{27}$`.
-///
-/// ```
-/// assert!(clerk_m2m_types::is_machine_id("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"));
-/// assert!(!clerk_m2m_types::is_machine_id("mch_../../v1/jwks"));
-/// ```
-pub fn is_machine_id(value: &str) -> bool {
-    value.strip_prefix("mch_").is_some_and(|rest| {
-        rest.len() == 27
-            && rest
-                .bytes()
-                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
-    })
-}
+use crate::url::is_machine_id;
 
 /// Checks the machine id given for `field`.
 fn check_machine_id(field: &'static str, value: &str) -> Result<(), MachineRequestError> {
