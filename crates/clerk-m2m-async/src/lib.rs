@@ -88,12 +88,14 @@ mod wall_clock;
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
-pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 #[cfg(feature = "reqwest")]
-pub use reqwest_transport::{
-    ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+pub use clerk_m2m_types::{
+    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
 };
+pub use client::{Client, DEFAULT_CALL_TIMEOUT};
+#[cfg(feature = "reqwest")]
+pub use reqwest_transport::{ReqwestTransport, ReqwestTransportBuilder};
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
 pub use wall_clock::{Clock, ManualClock, SystemClock};

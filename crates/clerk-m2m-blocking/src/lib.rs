@@ -93,14 +93,16 @@ mod wall_clock;
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
+#[cfg(feature = "ureq")]
+pub use clerk_m2m_types::{
+    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
+};
 pub use client::{Client, DEFAULT_CALL_TIMEOUT};
 pub use token_source::{TokenSource, TokenSourceBuilder, DEFAULT_REFRESH_MARGIN};
 pub use transport::Transport;
 #[cfg(feature = "ureq")]
-pub use ureq_transport::{
-    UreqTransport, UreqTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-};
+pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 pub use wall_clock::{Clock, ManualClock, SystemClock};
 
 pub use clerk_m2m_types as types;

@@ -120,6 +120,18 @@ impl<E: Endpoint> Call<E> {
         copy
     }
 
+    /// [`next_request`](Self::next_request), carrying the time left before
+    /// the deadline at `now` as an [`AttemptBudget`](crate::AttemptBudget)
+    /// extension, so the transport can end the attempt by the deadline.
+    pub fn next_request_at(&mut self, now: SystemTime) -> http::Request<Vec<u8>> {
+        let mut request = self.next_request();
+        if let Some(remaining) = self.remaining(now) {
+            let budget = crate::AttemptBudget::new(remaining);
+            request.extensions_mut().insert(budget);
+        }
+        request
+    }
+
     /// Decides what follows the attempt that ended with `result`.
     ///
     /// `jitter` is a random sample in `[0, 1)` for the backoff.

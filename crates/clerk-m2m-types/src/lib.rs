@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod attempt;
 pub mod auth;
 pub mod call;
 mod config;
@@ -50,8 +51,10 @@ pub mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
 pub mod test_util;
+mod transport_settings;
 mod url;
 
+pub use attempt::AttemptBudget;
 pub use auth::{AuthError, AuthErrorKind, AuthRules};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, ENV_API_URL,
@@ -67,4 +70,9 @@ pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyT
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use transport_settings::{
+    FromTransportSettings, Proxy, TlsBackend, TransportBuilder, TransportSettings,
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_POOL_IDLE_TIMEOUT,
+};
 pub use url::is_token_id;

@@ -1,6 +1,7 @@
 //! The reqwest transport against raw loopback sockets.
 
 use super::*;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -163,4 +164,35 @@ async fn a_silent_server_hits_the_attempt_timeout() {
     let error = transport.send(get(&url)).await.unwrap_err();
     assert_eq!(error.kind(), TransportErrorKind::Timeout);
     assert_eq!(error.delivery(), Delivery::MaybeSent);
+}
+
+#[tokio::test]
+async fn shared_settings_build_the_transport() {
+    let settings = TransportSettings::builder()
+        .max_body_bytes(10)
+        .build()
+        .unwrap();
+    let transport = ReqwestTransport::with_settings(settings).unwrap();
+    assert_eq!(transport.max_body_bytes(), 10);
+    let url = serve_once(Then::Write(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world".to_vec(),
+    ))
+    .await;
+    let error = transport.send(get(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
+}
+
+#[cfg(not(feature = "native-tls"))]
+#[test]
+fn native_tls_needs_its_feature() {
+    let error = ReqwestTransport::builder()
+        .tls_backend(TlsBackend::NativeTls)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::TlsBackendUnavailable {
+            backend: TlsBackend::NativeTls
+        }
+    );
 }

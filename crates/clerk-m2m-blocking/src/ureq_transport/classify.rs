@@ -27,6 +27,10 @@ fn kind_of(error: &ureq::Error) -> (TransportErrorKind, Delivery) {
         // valid server name) and `Rustls` from creating the connection
         // state: both before any byte of the request.
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => not_sent(Kind::Tls),
+        // Setting native-tls up and its handshake; failures on an
+        // established native-tls stream arrive as `Io`.
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => not_sent(Kind::Tls),
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
             maybe_sent(Kind::Protocol)
         }

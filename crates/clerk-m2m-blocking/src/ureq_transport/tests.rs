@@ -5,6 +5,7 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::mpsc;
 use std::thread;
+use std::time::Duration;
 
 /// What the one-connection server does after reading the request head.
 enum Then {
@@ -208,4 +209,38 @@ fn debug_shows_settings_only() {
     let text = format!("{:?}", transport());
     assert!(text.contains("max_body_bytes"), "{text}");
     assert!(!text.contains("proxy"), "{text}");
+}
+
+#[test]
+fn shared_settings_build_the_transport() {
+    let settings = TransportSettings::builder()
+        .max_body_bytes(10)
+        .build()
+        .unwrap();
+    let transport = UreqTransport::with_settings(settings).unwrap();
+    assert_eq!(transport.max_body_bytes(), 10);
+    let (url, _heads) = serve_once(Then::Write(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world".to_vec(),
+    ));
+    let error = transport.send(get(&url)).unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
+}
+
+#[cfg(not(feature = "native-tls"))]
+#[test]
+fn native_tls_needs_its_feature() {
+    let error = UreqTransport::builder()
+        .tls_backend(TlsBackend::NativeTls)
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        error,
+        ConfigError::TlsBackendUnavailable {
+            backend: TlsBackend::NativeTls
+        }
+    );
+    assert_eq!(
+        error.to_string(),
+        "tls backend native-tls is not available: enable the client crate's `native-tls` feature"
+    );
 }

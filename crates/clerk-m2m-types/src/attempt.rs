@@ -1,0 +1,121 @@
+//! How long one attempt may take: the part of the transport contract about time.
+
+use std::time::Duration;
+
+/// The most time one attempt may take, from when the transport starts it to
+/// the last byte of the answer: the time left before the call's deadline.
+///
+/// The clients attach it to every request they hand a transport, as an
+/// [`http::Request`] extension (see
+/// [`Call::next_request_at`](crate::call::Call::next_request_at)). A
+/// transport honours it by ending the attempt, whatever the server does
+/// (silent, slow to answer, dribbling or stalling the body), within the
+/// budget, across all phases: connecting, sending, awaiting the head and
+/// reading the body. Both built-in transports do, bounded by the smaller of
+/// the budget and their own attempt timeout, so a blocking call ends at its
+/// deadline.
+///
+/// A custom transport may ignore it: an async client still cuts a late
+/// attempt off at the deadline, but a blocking client cannot interrupt a
+/// blocking `send`, so there the transport's own timeouts bound the call.
+///
+/// ```
+/// use clerk_m2m_types::AttemptBudget;
+/// use std::time::Duration;
+///
+/// let mut request = http::Request::new(Vec::<u8>::new());
+/// assert_eq!(AttemptBudget::of(&request), None);
+/// request
+///     .extensions_mut()
+///     .insert(AttemptBudget::new(Duration::from_secs(2)));
+/// assert_eq!(AttemptBudget::of(&request), Some(Duration::from_secs(2)));
+/// // A transport with a 15 s attempt timeout gives this attempt 2 s:
+/// assert_eq!(
+///     AttemptBudget::limit(&request, Duration::from_secs(15)),
+///     Duration::from_secs(2)
+/// );
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AttemptBudget(Duration);
+
+impl AttemptBudget {
+    /// A budget of `remaining`.
+    pub fn new(remaining: Duration) -> Self {
+        Self(remaining)
+    }
+
+    /// The time the attempt may take.
+    pub fn remaining(self) -> Duration {
+        self.0
+    }
+
+    /// The budget `request` carries, if any.
+    pub fn of<B>(request: &http::Request<B>) -> Option<Duration> {
+        request
+            .extensions()
+            .get::<Self>()
+            .map(|budget| budget.remaining())
+    }
+
+    /// The bound for an attempt at `request` by a transport whose own
+    /// attempt timeout is `attempt_timeout`: the smaller of that and the
+    /// request's budget.
+    pub fn limit<B>(request: &http::Request<B>, attempt_timeout: Duration) -> Duration {
+        Self::of(request).map_or(attempt_timeout, |budget| budget.min(attempt_timeout))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Call;
+    use crate::{Config, RetryPolicy, VerifyTokenParams};
+    use std::time::SystemTime;
+
+    fn call(timeout: Option<Duration>) -> Call<VerifyTokenParams> {
+        let config = Config::builder()
+            .machine_secret_key("ak_test_only")
+            .build()
+            .unwrap();
+        let params = VerifyTokenParams::new("mt_test_only");
+        let start = SystemTime::UNIX_EPOCH;
+        Call::new(&config, &params, RetryPolicy::default(), start, timeout).unwrap()
+    }
+
+    #[test]
+    fn each_attempt_carries_the_time_left_before_the_deadline() {
+        let mut call = call(Some(Duration::from_secs(30)));
+        let start = SystemTime::UNIX_EPOCH;
+        let first = call.next_request_at(start);
+        assert_eq!(AttemptBudget::of(&first), Some(Duration::from_secs(30)));
+        let later = call.next_request_at(start + Duration::from_millis(29_500));
+        assert_eq!(AttemptBudget::of(&later), Some(Duration::from_millis(500)));
+        let late = call.next_request_at(start + Duration::from_secs(31));
+        assert_eq!(AttemptBudget::of(&late), Some(Duration::ZERO));
+        assert_eq!(call.attempts(), 3);
+        assert_eq!(later.body(), call.request().body());
+    }
+
+    #[test]
+    fn no_deadline_no_budget() {
+        let mut call = call(None);
+        let request = call.next_request_at(SystemTime::UNIX_EPOCH);
+        assert_eq!(AttemptBudget::of(&request), None);
+        assert_eq!(
+            AttemptBudget::limit(&request, Duration::from_secs(15)),
+            Duration::from_secs(15)
+        );
+    }
+
+    #[test]
+    fn the_smaller_bound_wins() {
+        let mut request = http::Request::new(());
+        request
+            .extensions_mut()
+            .insert(AttemptBudget::new(Duration::from_secs(40)));
+        assert_eq!(
+            AttemptBudget::limit(&request, Duration::from_secs(15)),
+            Duration::from_secs(15)
+        );
+    }
+}
