@@ -183,7 +183,7 @@ impl Client {
             Some(inner.call_timeout),
         )?;
         loop {
-            let request = call.next_request();
+            let request = call.next_request_at(clock.now());
             let span = AttemptSpan::start(E::OPERATION, request.method(), call.attempts());
             let remaining = call.remaining(clock.now());
             let result = span

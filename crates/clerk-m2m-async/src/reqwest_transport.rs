@@ -5,11 +5,12 @@ mod classify;
 use crate::Transport;
 use async_trait::async_trait;
 use clerk_m2m_types::{
-    ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend, TransportBuilder,
-    TransportError, TransportErrorKind, TransportSettings,
+    AttemptBudget, ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend,
+    TransportBuilder, TransportError, TransportErrorKind, TransportSettings,
 };
 use http::{Request, Response};
 use std::fmt;
+use std::time::Duration;
 
 /// The built-in [`Transport`]: reqwest 0.13 over rustls, built from
 /// [`TransportSettings`].
@@ -25,7 +26,9 @@ use std::fmt;
 /// - HTTP/1.1 only; pooled connections idle longer than the
 ///   [pool idle timeout](TransportBuilder::pool_idle_timeout) are dropped;
 /// - a [connect timeout](TransportBuilder::connect_timeout) and a
-///   whole-attempt [timeout](TransportBuilder::attempt_timeout);
+///   whole-attempt [timeout](TransportBuilder::attempt_timeout), shortened
+///   to the request's [`AttemptBudget`] (the time left before the call's
+///   deadline);
 /// - the response body is read chunk by chunk and refused past the
 ///   [cap](TransportBuilder::max_body_bytes) with
 ///   [`TransportErrorKind::BodyTooLarge`];
@@ -56,6 +59,7 @@ use std::fmt;
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    attempt_timeout: Duration,
     max_body_bytes: usize,
 }
 
@@ -93,6 +97,7 @@ impl FromTransportSettings for ReqwestTransport {
             })?;
         Ok(ReqwestTransport {
             client,
+            attempt_timeout: settings.attempt_timeout(),
             max_body_bytes: settings.max_body_bytes(),
         })
     }
@@ -196,11 +201,17 @@ impl ReqwestTransport {
 #[async_trait]
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let request = reqwest::Request::try_from(request).map_err(|error| {
+        let budget = AttemptBudget::tighter_bound(&request, self.attempt_timeout)?;
+        let mut request = reqwest::Request::try_from(request).map_err(|error| {
             TransportError::new(TransportErrorKind::Other)
                 .with_delivery(Delivery::NotSent)
                 .with_source(error)
         })?;
+        // Replaces the client's attempt timeout for this request: still one
+        // timer, and it covers the body too.
+        if let Some(budget) = budget {
+            *request.timeout_mut() = Some(budget);
+        }
         let mut response = self
             .client
             .execute(request)

@@ -49,12 +49,14 @@
 //! # Deadlines in blocking code
 //!
 //! Each call is bounded by [`ClientBuilder::call_timeout`] (default
-//! [`DEFAULT_CALL_TIMEOUT`], 30 s), but a blocking transport cannot be
-//! interrupted from outside: each attempt is bounded by the transport's own
-//! timeouts (`UreqTransport`: 5 s to connect, 15 s per attempt), and the
-//! client never starts an attempt, nor a wait before a retry, past the
-//! deadline. A call therefore ends at the latest one attempt timeout after
-//! its deadline; keep the attempt timeout below the call timeout.
+//! [`DEFAULT_CALL_TIMEOUT`], 30 s). A blocking transport cannot be
+//! interrupted from outside, so the client hands each attempt the time left
+//! before the deadline as a [`types::AttemptBudget`] request extension, and
+//! never starts an attempt, nor a wait before a retry, past the deadline.
+//! `UreqTransport` ends every attempt within its budget whatever the server
+//! does (silent, late, dribbling or stalling the body), so a call with it
+//! ends at its deadline. A custom transport that ignores the budget is
+//! bounded by its own timeouts instead.
 //!
 //! # Features
 //!

@@ -1,16 +1,19 @@
 //! The built-in transport: ureq 3 with rustls (aws-lc-rs) and the OS trust store.
 
 mod classify;
+mod resolver;
 
 use crate::Transport;
 use clerk_m2m_types::{
-    ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend, TransportBuilder,
-    TransportError, TransportErrorKind, TransportSettings,
+    AttemptBudget, ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend,
+    TransportBuilder, TransportError, TransportErrorKind, TransportSettings,
 };
 use http::{Method, Request, Response};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::AsSendBody;
 
 /// The built-in [`Transport`]: ureq 3 over rustls, built from
 /// [`TransportSettings`].
@@ -28,8 +31,12 @@ use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 ///   [pool idle timeout](TransportBuilder::pool_idle_timeout) is not reused,
 ///   and one the server has closed is detected (ureq probes it) and never
 ///   written to;
-/// - a [connect timeout](TransportBuilder::connect_timeout) and an
-///   [attempt timeout](TransportBuilder::attempt_timeout);
+/// - a [connect timeout](TransportBuilder::connect_timeout) and a
+///   whole-attempt [timeout](TransportBuilder::attempt_timeout), shortened
+///   to the request's [`AttemptBudget`] (the time left before the call's
+///   deadline): an attempt ends in time whatever the server does (silent,
+///   late, dribbling or stalling the body), so a blocking call ends at its
+///   deadline;
 /// - the response body is refused past the
 ///   [cap](TransportBuilder::max_body_bytes) with
 ///   [`TransportErrorKind::BodyTooLarge`];
@@ -61,6 +68,7 @@ use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    attempt_timeout: Duration,
     max_body_bytes: usize,
 }
 
@@ -85,15 +93,14 @@ impl FromTransportSettings for UreqTransport {
     /// (e.g. the platform verifier cannot start) is reported by that first
     /// attempt as [`TransportErrorKind::Tls`], not sent.
     fn from_transport_settings(settings: TransportSettings) -> Result<Self, ConfigError> {
-        let attempt = settings.attempt_timeout();
+        // One whole-attempt timeout rather than one per phase: ureq checks it
+        // in every phase, the body included, and `send` shortens it to the
+        // attempt's budget.
         let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(settings.connect_timeout()))
-            .timeout_send_request(Some(attempt))
-            .timeout_send_body(Some(attempt))
-            .timeout_recv_response(Some(attempt))
-            .timeout_recv_body(Some(attempt))
+            .timeout_global(Some(settings.attempt_timeout()))
             .max_idle_age(settings.pool_idle_timeout())
             .tls_config(tls_config(&settings)?);
         let config = match settings.proxy() {
@@ -110,8 +117,14 @@ impl FromTransportSettings for UreqTransport {
             // `FromEnv` and anything newer: ureq's default config read the environment.
             _ => config,
         };
+        let agent = ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::LiteralFirstResolver::default(),
+        );
         Ok(UreqTransport {
-            agent: config.build().into(),
+            agent,
+            attempt_timeout: settings.attempt_timeout(),
             max_body_bytes: settings.max_body_bytes(),
         })
     }
@@ -193,36 +206,76 @@ impl UreqTransport {
         self.max_body_bytes
     }
 
-    fn run(&self, request: Request<Vec<u8>>) -> Result<Response<ureq::Body>, ureq::Error> {
+    /// Sends the request and reads the head; `budget` shortens the
+    /// agent's attempt timeout for this request.
+    fn run(
+        &self,
+        request: Request<Vec<u8>>,
+        budget: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
         let bodiless = matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
         );
         if bodiless && request.body().is_empty() {
             // No `content-length: 0` on a GET, as `@clerk/backend` sends it.
-            self.agent.run(request.map(|_| ureq::SendBody::none()))
+            self.run_bounded(request.map(|_| ureq::SendBody::none()), budget)
         } else {
-            self.agent.run(request)
+            self.run_bounded(request, budget)
         }
+    }
+
+    fn run_bounded<B: AsSendBody>(
+        &self,
+        request: Request<B>,
+        budget: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        match budget {
+            None => self.agent.run(request),
+            // A request-level config: ureq still pools the connection, since
+            // only a timeout differs from the agent's.
+            Some(budget) => {
+                let request = self
+                    .agent
+                    .configure_request(request)
+                    .timeout_global(Some(budget))
+                    .build();
+                self.agent.run(request)
+            }
+        }
+    }
+
+    /// The body, within the cap. ureq's attempt timeout, set when the
+    /// request was sent, bounds every read.
+    fn read_body(&self, body: &mut ureq::Body) -> Result<Vec<u8>, TransportError> {
+        let limit = self.max_body_bytes;
+        let too_large = || {
+            TransportError::new(TransportErrorKind::BodyTooLarge { limit })
+                .with_delivery(Delivery::MaybeSent)
+        };
+        // An announced length over the cap is refused before any byte of it.
+        if body
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        body.with_config()
+            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+            .read_to_vec()
+            .map_err(|error| match error {
+                ureq::Error::BodyExceedsLimit(_) => too_large(),
+                other => classify::classify(other),
+            })
     }
 }
 
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let response = self.run(request).map_err(classify::classify)?;
+        let budget = AttemptBudget::tighter_bound(&request, self.attempt_timeout)?;
+        let response = self.run(request, budget).map_err(classify::classify)?;
         let (parts, mut body) = response.into_parts();
-        let limit = self.max_body_bytes;
-        let body = body
-            .with_config()
-            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
-            .read_to_vec()
-            .map_err(|error| match error {
-                ureq::Error::BodyExceedsLimit(_) => {
-                    TransportError::new(TransportErrorKind::BodyTooLarge { limit })
-                        .with_delivery(Delivery::MaybeSent)
-                }
-                other => classify::classify(other),
-            })?;
+        let body = self.read_body(&mut body)?;
         let mut answer = Response::new(body);
         *answer.status_mut() = parts.status;
         *answer.version_mut() = parts.version;

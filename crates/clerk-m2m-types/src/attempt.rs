@@ -1,5 +1,6 @@
 //! How long one attempt may take: the part of the transport contract about time.
 
+use crate::error::{Delivery, TransportError, TransportErrorKind};
 use std::time::Duration;
 
 /// The most time one attempt may take, from when the transport starts it to
@@ -30,10 +31,9 @@ use std::time::Duration;
 ///     .insert(AttemptBudget::new(Duration::from_secs(2)));
 /// assert_eq!(AttemptBudget::of(&request), Some(Duration::from_secs(2)));
 /// // A transport with a 15 s attempt timeout gives this attempt 2 s:
-/// assert_eq!(
-///     AttemptBudget::limit(&request, Duration::from_secs(15)),
-///     Duration::from_secs(2)
-/// );
+/// let bound = AttemptBudget::tighter_bound(&request, Duration::from_secs(15))?;
+/// assert_eq!(bound, Some(Duration::from_secs(2)));
+/// # Ok::<(), clerk_m2m_types::TransportError>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AttemptBudget(Duration);
@@ -57,11 +57,24 @@ impl AttemptBudget {
             .map(|budget| budget.remaining())
     }
 
-    /// The bound for an attempt at `request` by a transport whose own
-    /// attempt timeout is `attempt_timeout`: the smaller of that and the
-    /// request's budget.
-    pub fn limit<B>(request: &http::Request<B>, attempt_timeout: Duration) -> Duration {
-        Self::of(request).map_or(attempt_timeout, |budget| budget.min(attempt_timeout))
+    /// How a transport whose own attempt timeout is `attempt_timeout`
+    /// bounds an attempt at `request`:
+    /// - `Ok(None)`: by its own timeout (no budget, or a longer one);
+    /// - `Ok(Some(budget))`: by the budget, which is shorter;
+    /// - `Err`: not at all: the budget is spent, so the request must not be
+    ///   sent ([`TransportErrorKind::Timeout`](crate::TransportErrorKind::Timeout),
+    ///   [`Delivery::NotSent`](crate::Delivery::NotSent)).
+    pub fn tighter_bound<B>(
+        request: &http::Request<B>,
+        attempt_timeout: Duration,
+    ) -> Result<Option<Duration>, TransportError> {
+        match Self::of(request) {
+            Some(Duration::ZERO) => Err(TransportError::new(TransportErrorKind::Timeout)
+                .with_delivery(Delivery::NotSent)
+                .with_source("the call deadline passed before the attempt started")),
+            Some(budget) if budget < attempt_timeout => Ok(Some(budget)),
+            _ => Ok(None),
+        }
     }
 }
 
@@ -101,21 +114,25 @@ mod tests {
         let mut call = call(None);
         let request = call.next_request_at(SystemTime::UNIX_EPOCH);
         assert_eq!(AttemptBudget::of(&request), None);
-        assert_eq!(
-            AttemptBudget::limit(&request, Duration::from_secs(15)),
-            Duration::from_secs(15)
-        );
+        let bound = AttemptBudget::tighter_bound(&request, Duration::from_secs(15));
+        assert_eq!(bound.unwrap(), None);
     }
 
     #[test]
-    fn the_smaller_bound_wins() {
-        let mut request = http::Request::new(());
-        request
-            .extensions_mut()
-            .insert(AttemptBudget::new(Duration::from_secs(40)));
+    fn the_smaller_bound_wins_and_a_spent_budget_sends_nothing() {
+        let with = |budget| {
+            let mut request = http::Request::new(());
+            request.extensions_mut().insert(AttemptBudget::new(budget));
+            AttemptBudget::tighter_bound(&request, Duration::from_secs(15))
+        };
+        assert_eq!(with(Duration::from_secs(40)).unwrap(), None);
+        assert_eq!(with(Duration::from_secs(15)).unwrap(), None);
         assert_eq!(
-            AttemptBudget::limit(&request, Duration::from_secs(15)),
-            Duration::from_secs(15)
+            with(Duration::from_millis(1)).unwrap(),
+            Some(Duration::from_millis(1))
         );
+        let spent = with(Duration::ZERO).unwrap_err();
+        assert_eq!(spent.kind(), TransportErrorKind::Timeout);
+        assert_eq!(spent.delivery(), Delivery::NotSent);
     }
 }

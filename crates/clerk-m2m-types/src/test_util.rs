@@ -8,6 +8,15 @@
 //! [`M2mToken::new`](crate::M2mToken::new), [`M2mTokenList::new`](crate::M2mTokenList::new)
 //! and [`ApiError::new`](crate::ApiError::new).
 
+mod contract;
+mod loopback;
+
+pub use contract::{
+    assert_transport_contract, contract_cases, ContractCase, CONTRACT_BUDGET,
+    CONTRACT_MIN_BODY_CAP, CONTRACT_SLACK,
+};
+pub use loopback::{LoopbackServer, ReceivedRequest, Reply};
+
 use crate::error::{TransportError, TransportErrorKind};
 use http::{Request, Response};
 use std::collections::VecDeque;

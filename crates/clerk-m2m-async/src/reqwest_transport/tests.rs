@@ -196,3 +196,17 @@ fn native_tls_needs_its_feature() {
         }
     );
 }
+
+#[test]
+fn the_transport_contract_holds() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let transport = runtime
+        .block_on(async { ReqwestTransport::builder().max_body_bytes(64).build() })
+        .unwrap();
+    clerk_m2m_types::test_util::assert_transport_contract(64, |request| {
+        runtime.block_on(transport.send(request))
+    });
+}

@@ -244,3 +244,42 @@ fn native_tls_needs_its_feature() {
         "tls backend native-tls is not available: enable the client crate's `native-tls` feature"
     );
 }
+
+#[test]
+fn the_transport_contract_holds() {
+    let transport = UreqTransport::builder().max_body_bytes(64).build().unwrap();
+    clerk_m2m_types::test_util::assert_transport_contract(64, |request| transport.send(request));
+}
+
+/// A blocking call ends at its deadline with the default transport, whose
+/// own attempt timeout (15 s) is far longer: each attempt gets only the
+/// time left.
+#[test]
+fn a_blocking_call_ends_at_its_deadline_across_retries() {
+    use clerk_m2m_types::test_util::{LoopbackServer, Reply};
+    let server = LoopbackServer::start([Reply::response(503, &[], b"busy"), Reply::Silent]);
+    let call_timeout = Duration::from_millis(800);
+    let client = crate::Client::builder()
+        .base_url(server.url())
+        .machine_secret_key("ak_test_only_deadline")
+        .call_timeout(call_timeout)
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let error = client
+        .list_tokens(clerk_m2m_types::ListTokensParams::new(
+            "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk",
+        ))
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < call_timeout + Duration::from_millis(250),
+        "{elapsed:?}"
+    );
+    assert_eq!(error.attempts(), 2, "{error:?}");
+    let clerk_m2m_types::Error::Transport { source, .. } = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(source.kind(), TransportErrorKind::Timeout);
+    assert_eq!(server.requests().len(), 2);
+}
