@@ -52,6 +52,17 @@ use ureq::AsSendBody;
 /// [`Proxy::Url`] sends every request through one proxy and
 /// [`Proxy::Disabled`] through none.
 ///
+/// Logging: ureq writes every byte it sends and receives (the
+/// `Authorization` header, token values in bodies) at TRACE through the
+/// `log` crate, and cannot be told not to. The transport runs each exchange
+/// with no `tracing` subscriber in effect on its thread, so a `tracing`
+/// subscriber, including one that takes `log` records through
+/// `tracing-log`, receives none of ureq's records; the client's own attempt
+/// span (feature `tracing`) is recorded outside. A `log` logger installed
+/// directly (`env_logger` and the like) is process-wide and cannot be
+/// scoped: keep the `ureq` and `ureq_proto` targets below TRACE there, e.g.
+/// `RUST_LOG=trace,ureq=info,ureq_proto=info`.
+///
 /// ```
 /// use clerk_m2m_blocking::{Proxy, UreqTransport};
 /// use std::time::Duration;
@@ -273,9 +284,17 @@ impl UreqTransport {
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let budget = AttemptBudget::tighter_bound(&request, self.attempt_timeout)?;
-        let response = self.run(request, budget).map_err(classify::classify)?;
-        let (parts, mut body) = response.into_parts();
-        let body = self.read_body(&mut body)?;
+        // ureq logs every byte it sends and receives (the `Authorization`
+        // header, token values in bodies) at TRACE through `log`, whatever
+        // its configuration. With no `tracing` subscriber in effect on this
+        // thread for the exchange, a subscriber that bridges `log`
+        // (`tracing-log`) receives none of it.
+        let silent = tracing_core::Dispatch::none();
+        let (parts, body) = tracing_core::dispatcher::with_default(&silent, || {
+            let response = self.run(request, budget).map_err(classify::classify)?;
+            let (parts, mut body) = response.into_parts();
+            self.read_body(&mut body).map(|body| (parts, body))
+        })?;
         let mut answer = Response::new(body);
         *answer.status_mut() = parts.status;
         *answer.version_mut() = parts.version;
