@@ -59,7 +59,9 @@ use std::time::Duration;
 #[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    attempt_timeout: Duration,
+    /// The client's own bound on an attempt; `None` for a handed-in
+    /// client, whose settings are not known.
+    attempt_timeout: Option<Duration>,
     max_body_bytes: usize,
 }
 
@@ -97,7 +99,7 @@ impl FromTransportSettings for ReqwestTransport {
             })?;
         Ok(ReqwestTransport {
             client,
-            attempt_timeout: settings.attempt_timeout(),
+            attempt_timeout: Some(settings.attempt_timeout()),
             max_body_bytes: settings.max_body_bytes(),
         })
     }
@@ -123,19 +125,35 @@ fn with_proxy(
     })
 }
 
+/// The certificates of one PEM bundle, each checked to be a usable trust
+/// anchor here, so a broken one is reported as such rather than as a
+/// failure to build the client.
+fn extra_roots(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for der in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+        let der = der.map_err(|error| error.to_string())?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|error| error.to_string())?;
+        roots.push(reqwest::Certificate::from_der(&der).map_err(|error| error.to_string())?);
+    }
+    if roots.is_empty() {
+        return Err("no certificate in the bundle".to_owned());
+    }
+    Ok(roots)
+}
+
 fn with_tls(
     builder: reqwest::ClientBuilder,
     settings: &TransportSettings,
 ) -> Result<reqwest::ClientBuilder, ConfigError> {
     let mut roots = Vec::new();
     for (index, pem) in settings.root_certificates().iter().enumerate() {
-        let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|error| {
-            ConfigError::InvalidRootCertificate {
-                index,
-                reason: classify::describe_chain(&error),
-            }
-        })?;
-        roots.extend(certificates);
+        roots.extend(
+            extra_roots(pem)
+                .map_err(|reason| ConfigError::InvalidRootCertificate { index, reason })?,
+        );
     }
     // Named explicitly: with reqwest's native-tls compiled in (by anyone in
     // the build), its default backend would be native-tls.
@@ -168,6 +186,36 @@ impl ReqwestTransport {
         Self::builder().settings(settings).build()
     }
 
+    /// A transport sending through your own `client`, e.g. one with
+    /// custom TLS, DNS or middleware-free connection settings.
+    ///
+    /// The client's configuration is yours, and so are its redirects,
+    /// timeouts, proxy and TLS: set `redirect(Policy::none())` (a followed
+    /// redirect would forward `Authorization`, and the client never sees
+    /// it) and the timeouts you want. The transport still refuses a body
+    /// over `max_body_bytes` and ends each attempt within the request's
+    /// [`AttemptBudget`] (with one more timer: the client's own total
+    /// timeout cannot be read, so it is left in place).
+    ///
+    /// ```
+    /// use clerk_m2m_async::{ReqwestTransport, DEFAULT_MAX_BODY_BYTES};
+    ///
+    /// let client = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(std::time::Duration::from_secs(10))
+    ///     .build()?;
+    /// let transport = ReqwestTransport::from_client(client, DEFAULT_MAX_BODY_BYTES);
+    /// assert_eq!(transport.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    /// # Ok::<(), reqwest::Error>(())
+    /// ```
+    pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
+        Self {
+            client,
+            attempt_timeout: None,
+            max_body_bytes,
+        }
+    }
+
     /// The response body cap in bytes.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
@@ -196,22 +244,12 @@ impl ReqwestTransport {
         }
         Ok(body)
     }
-}
 
-#[async_trait]
-impl Transport for ReqwestTransport {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let budget = AttemptBudget::tighter_bound(&request, self.attempt_timeout)?;
-        let mut request = reqwest::Request::try_from(request).map_err(|error| {
-            TransportError::new(TransportErrorKind::Other)
-                .with_delivery(Delivery::NotSent)
-                .with_source(error)
-        })?;
-        // Replaces the client's attempt timeout for this request: still one
-        // timer, and it covers the body too.
-        if let Some(budget) = budget {
-            *request.timeout_mut() = Some(budget);
-        }
+    /// One exchange: the request, then the body within the cap.
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
         let mut response = self
             .client
             .execute(request)
@@ -223,6 +261,35 @@ impl Transport for ReqwestTransport {
         *answer.version_mut() = response.version();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
+    }
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        let own_timeout = self.attempt_timeout.unwrap_or(Duration::MAX);
+        let budget = AttemptBudget::tighter_bound(&request, own_timeout)?;
+        let mut request = reqwest::Request::try_from(request).map_err(|error| {
+            TransportError::new(TransportErrorKind::Other)
+                .with_delivery(Delivery::NotSent)
+                .with_source(error)
+        })?;
+        match (budget, self.attempt_timeout) {
+            (None, _) => self.exchange(request).await,
+            // Replaces the client's attempt timeout for this request: still
+            // one timer, and it covers the body too.
+            (Some(budget), Some(_)) => {
+                *request.timeout_mut() = Some(budget);
+                self.exchange(request).await
+            }
+            // A handed-in client keeps its own timeout; the budget is one more.
+            (Some(budget), None) => tokio::time::timeout(budget, self.exchange(request))
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(TransportError::new(TransportErrorKind::Timeout)
+                        .with_source("the attempt's budget elapsed"))
+                }),
+        }
     }
 }
 

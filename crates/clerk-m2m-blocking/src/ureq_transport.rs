@@ -79,8 +79,12 @@ use ureq::AsSendBody;
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
+    /// The agent's own bound on an attempt (`Duration::MAX`: none).
     attempt_timeout: Duration,
     max_body_bytes: usize,
+    /// Whether the agent was handed in: its config is the caller's, so each
+    /// request sets what the contract needs.
+    handed_in: bool,
 }
 
 impl fmt::Debug for UreqTransport {
@@ -137,6 +141,7 @@ impl FromTransportSettings for UreqTransport {
             agent,
             attempt_timeout: settings.attempt_timeout(),
             max_body_bytes: settings.max_body_bytes(),
+            handed_in: false,
         })
     }
 }
@@ -212,6 +217,40 @@ impl UreqTransport {
         Self::builder().settings(settings).build()
     }
 
+    /// A transport sending through your own `agent`, e.g. one with a
+    /// custom connector, resolver or TLS setup.
+    ///
+    /// The agent's configuration is yours, and so are its redirects,
+    /// timeouts, proxy and TLS: set `max_redirects(0)` (a followed redirect
+    /// is never seen by the client) and the timeouts you want. The transport
+    /// still, for each request: returns 4xx and 5xx as answers (it turns
+    /// `http_status_as_error` off), refuses a body over `max_body_bytes`,
+    /// shortens the agent's global timeout to the request's
+    /// [`AttemptBudget`], and keeps ureq's wire log away from `tracing`.
+    /// With ureq's default resolver, an attempt with a budget resolves a
+    /// host name on a helper thread (ureq's way of bounding it).
+    ///
+    /// ```
+    /// use clerk_m2m_blocking::{UreqTransport, DEFAULT_MAX_BODY_BYTES};
+    ///
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .max_redirects(0)
+    ///     .timeout_global(Some(std::time::Duration::from_secs(10)))
+    ///     .build()
+    ///     .into();
+    /// let transport = UreqTransport::from_agent(agent, DEFAULT_MAX_BODY_BYTES);
+    /// assert_eq!(transport.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    /// ```
+    pub fn from_agent(agent: ureq::Agent, max_body_bytes: usize) -> Self {
+        let attempt_timeout = agent.config().timeouts().global.unwrap_or(Duration::MAX);
+        Self {
+            agent,
+            attempt_timeout,
+            max_body_bytes,
+            handed_in: true,
+        }
+    }
+
     /// The response body cap in bytes.
     pub fn max_body_bytes(&self) -> usize {
         self.max_body_bytes
@@ -241,19 +280,19 @@ impl UreqTransport {
         request: Request<B>,
         budget: Option<Duration>,
     ) -> Result<Response<ureq::Body>, ureq::Error> {
-        match budget {
-            None => self.agent.run(request),
-            // A request-level config: ureq still pools the connection, since
-            // only a timeout differs from the agent's.
-            Some(budget) => {
-                let request = self
-                    .agent
-                    .configure_request(request)
-                    .timeout_global(Some(budget))
-                    .build();
-                self.agent.run(request)
-            }
+        if budget.is_none() && !self.handed_in {
+            return self.agent.run(request);
         }
+        // A request-level config: ureq still pools the connection, since
+        // neither setting concerns the connection.
+        let mut config = self.agent.configure_request(request);
+        if self.handed_in {
+            config = config.http_status_as_error(false);
+        }
+        if budget.is_some() {
+            config = config.timeout_global(budget);
+        }
+        self.agent.run(config.build())
     }
 
     /// The body, within the cap. ureq's attempt timeout, set when the

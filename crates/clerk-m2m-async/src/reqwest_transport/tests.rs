@@ -210,3 +210,25 @@ fn the_transport_contract_holds() {
         runtime.block_on(transport.send(request))
     });
 }
+
+#[tokio::test]
+async fn an_unresolvable_host_was_not_sent() {
+    // `.invalid` never resolves (RFC 6761): no network is involved.
+    let error = transport()
+        .send(get("http://clerk-api.invalid"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Dns, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+}
+
+#[tokio::test]
+async fn a_handed_in_client_caps_the_body() {
+    let transport = ReqwestTransport::from_client(reqwest::Client::new(), 10);
+    let url = serve_once(Then::Write(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world".to_vec(),
+    ))
+    .await;
+    let error = transport.send(get(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
+}

@@ -72,6 +72,15 @@ fn io_kind(error: &io::Error) -> (TransportErrorKind, Delivery) {
         | io::ErrorKind::UnexpectedEof
         | io::ErrorKind::NotConnected => (Kind::ConnectionLost, Delivery::MaybeSent),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Kind::Timeout, Delivery::MaybeSent),
+        // What std's `getaddrinfo` reports, as ureq's default resolver
+        // passes it on (with a handed-in agent; the built-in resolver
+        // reports `HostNotFound`): a name that did not resolve.
+        _ if error
+            .to_string()
+            .starts_with("failed to lookup address information") =>
+        {
+            (Kind::Dns, Delivery::NotSent)
+        }
         _ => (Kind::Other, Delivery::MaybeSent),
     }
 }
@@ -134,6 +143,12 @@ mod tests {
             (
                 ureq::Error::Io(io::ErrorKind::ConnectionRefused.into()),
                 TransportErrorKind::Connect,
+            ),
+            (
+                ureq::Error::Io(io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                )),
+                TransportErrorKind::Dns,
             ),
         ] {
             let classified = classify(error);

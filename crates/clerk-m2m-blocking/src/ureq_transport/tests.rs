@@ -283,3 +283,54 @@ fn a_blocking_call_ends_at_its_deadline_across_retries() {
     assert_eq!(source.kind(), TransportErrorKind::Timeout);
     assert_eq!(server.requests().len(), 2);
 }
+
+/// `.invalid` never resolves (RFC 6761): no network is involved.
+const UNRESOLVABLE: &str = "http://clerk-api.invalid";
+
+#[test]
+fn an_unresolvable_host_was_not_sent_so_a_create_is_retried() {
+    let client = crate::Client::builder()
+        .base_url(UNRESOLVABLE)
+        .machine_secret_key("ak_test_only_dns")
+        .retry_policy(
+            clerk_m2m_types::RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1)),
+        )
+        .build()
+        .unwrap();
+    let error = client
+        .create_token(clerk_m2m_types::CreateTokenParams::new())
+        .unwrap_err();
+    assert_eq!(error.attempts(), 3, "retried: {error:?}");
+    let clerk_m2m_types::Error::Transport { source, .. } = error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(source.kind(), TransportErrorKind::Dns);
+    assert_eq!(source.delivery(), Delivery::NotSent);
+}
+
+#[test]
+fn a_handed_in_agent_reports_an_unresolvable_host_as_not_sent() {
+    let transport = UreqTransport::from_agent(ureq::Agent::new_with_defaults(), 1024);
+    let error = transport.send(get(UNRESOLVABLE)).unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::Dns, "{error:?}");
+    assert_eq!(error.delivery(), Delivery::NotSent);
+}
+
+#[test]
+fn a_handed_in_agent_answers_error_statuses_and_caps_the_body() {
+    // ureq's defaults turn a 4xx into an error; the transport turns that off.
+    let transport = UreqTransport::from_agent(ureq::Agent::new_with_defaults(), 10);
+    let (url, _heads) = serve_once(Then::Write(
+        b"HTTP/1.1 404 Not Found\r\ncontent-length: 5\r\n\r\nnope!".to_vec(),
+    ));
+    let response = transport.send(get(&url)).unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.body(), b"nope!");
+    let (url, _heads) = serve_once(Then::Write(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\n\r\nhello world".to_vec(),
+    ));
+    let error = transport.send(get(&url)).unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
+}
