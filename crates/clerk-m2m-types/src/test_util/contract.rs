@@ -2,13 +2,27 @@
 //!
 //! Each [`ContractCase`] starts a [`LoopbackServer`] that behaves one way,
 //! sends one request through the transport under test, and checks what came
-//! back. Run the whole table against your own transport with
-//! [`assert_transport_contract`]; a blocking transport is passed as its
-//! `send`, an async one as a closure that blocks on its `send` (the server
-//! runs on its own threads).
+//! back and what the server read:
 //!
-//! The transport must be built with the body cap given to the table, and
-//! must honour the [`AttemptBudget`] the deadline cases attach.
+//! - errors are responses: a 503 with every header (repeated ones too) and
+//!   the body; a 302 is returned, not followed;
+//! - a POST body arrives whole;
+//! - the body cap: a body of exactly the cap is accepted; one byte more is
+//!   refused with `BodyTooLarge`, announced by `Content-Length` (at once,
+//!   before the body arrives) or chunked;
+//! - delivery: a refused connection was not sent; a reset after the
+//!   request, or an answer that is not HTTP, may have been sent;
+//! - time: with an [`AttemptBudget`], a silent server, a late head, a
+//!   dribbling body and a stalled body each end the attempt with `Timeout`
+//!   within the budget plus [`CONTRACT_SLACK`]; an answer inside the budget
+//!   is returned; a spent budget sends nothing.
+//!
+//! Run the whole table with [`assert_transport_contract`], passing the
+//! transport's body cap and its `send`: a blocking transport as
+//! `|request| transport.send(request)`, an async one as
+//! `|request| runtime.block_on(transport.send(request))` (the server runs on
+//! its own threads). The built-in transports run it in their tests, built
+//! from settings and from a handed-in `reqwest::Client` / `ureq::Agent`.
 
 use super::loopback::{LoopbackServer, Reply};
 use crate::{AttemptBudget, Delivery, TransportError, TransportErrorKind};
@@ -34,9 +48,9 @@ enum Expect {
         headers: &'static [(&'static str, &'static str)],
         body: Vec<u8>,
     },
-    /// An error of this kind and delivery.
+    /// An error of this kind (`None`: any) and delivery.
     Error {
-        kind: TransportErrorKind,
+        kind: Option<TransportErrorKind>,
         delivery: Delivery,
     },
 }
@@ -52,6 +66,8 @@ pub struct ContractCase {
     expect: Expect,
     /// Requests the server must have read.
     requests: usize,
+    /// The body the server must have read, if checked.
+    received_body: Option<&'static [u8]>,
 }
 
 impl fmt::Debug for ContractCase {
@@ -66,11 +82,28 @@ fn head(status: u16, headers: &str) -> Vec<u8> {
     format!("HTTP/1.1 {status} Scripted\r\n{headers}\r\n").into_bytes()
 }
 
-fn timeout() -> Expect {
+fn error(kind: TransportErrorKind, delivery: Delivery) -> Expect {
     Expect::Error {
-        kind: TransportErrorKind::Timeout,
-        delivery: Delivery::MaybeSent,
+        kind: Some(kind),
+        delivery,
     }
+}
+
+fn timeout() -> Expect {
+    error(TransportErrorKind::Timeout, Delivery::MaybeSent)
+}
+
+/// A chunked body of `length` bytes, in chunks of up to 7.
+fn chunked(length: usize) -> Vec<u8> {
+    let mut bytes = head(200, "transfer-encoding: chunked\r\n");
+    let body = b"0123456789".repeat(length / 10 + 1);
+    for chunk in body[..length].chunks(7) {
+        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        bytes.extend_from_slice(chunk);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    bytes
 }
 
 /// Every case of the contract, for a transport whose body cap is
@@ -92,12 +125,140 @@ pub fn contract_cases(max_body_bytes: usize) -> Vec<ContractCase> {
         budget: None,
         expect,
         requests: 1,
+        received_body: None,
     };
+    let over_cap = max_body_bytes + 1;
+    let cap_body = b"0123456789".repeat(max_body_bytes / 10 + 1)[..max_body_bytes].to_vec();
     let within_budget = |name, reply: Reply| ContractCase {
         budget: Some(CONTRACT_BUDGET),
         ..case(name, vec![reply], timeout())
     };
     vec![
+        case(
+            "an error status is an answer, every header and the body kept",
+            vec![Reply::response(
+                503,
+                &[
+                    ("content-type", "application/json"),
+                    ("retry-after", "7"),
+                    ("x-extra", "a"),
+                    ("x-extra", "b"),
+                ],
+                br#"{"errors":[]}"#,
+            )],
+            Expect::Response {
+                status: 503,
+                headers: &[
+                    ("content-type", "application/json"),
+                    ("retry-after", "7"),
+                    ("x-extra", "a"),
+                    ("x-extra", "b"),
+                ],
+                body: br#"{"errors":[]}"#.to_vec(),
+            },
+        ),
+        case(
+            "a redirect is an answer, not followed",
+            vec![Reply::response(
+                302,
+                &[("location", "http://127.0.0.1:1/elsewhere")],
+                b"",
+            )],
+            Expect::Response {
+                status: 302,
+                headers: &[("location", "http://127.0.0.1:1/elsewhere")],
+                body: Vec::new(),
+            },
+        ),
+        ContractCase {
+            post: true,
+            received_body: Some(br#"{"claims":null}"#),
+            ..case(
+                "a POST body arrives whole",
+                vec![Reply::response(201, &[], b"{}")],
+                Expect::Response {
+                    status: 201,
+                    headers: &[],
+                    body: b"{}".to_vec(),
+                },
+            )
+        },
+        case(
+            "a body of exactly the cap is accepted",
+            vec![Reply::response(200, &[], &cap_body)],
+            Expect::Response {
+                status: 200,
+                headers: &[],
+                body: cap_body.clone(),
+            },
+        ),
+        case(
+            "an announced body over the cap is refused",
+            vec![Reply::response(200, &[], &vec![b'x'; over_cap])],
+            error(
+                TransportErrorKind::BodyTooLarge {
+                    limit: max_body_bytes,
+                },
+                Delivery::MaybeSent,
+            ),
+        ),
+        ContractCase {
+            budget: Some(CONTRACT_BUDGET),
+            ..case(
+                "an announced body over the cap is refused before it arrives",
+                vec![Reply::Write(head(
+                    200,
+                    &format!("content-length: {over_cap}\r\n"),
+                ))],
+                error(
+                    TransportErrorKind::BodyTooLarge {
+                        limit: max_body_bytes,
+                    },
+                    Delivery::MaybeSent,
+                ),
+            )
+        },
+        case(
+            "a chunked body over the cap is refused",
+            vec![Reply::Write(chunked(over_cap))],
+            error(
+                TransportErrorKind::BodyTooLarge {
+                    limit: max_body_bytes,
+                },
+                Delivery::MaybeSent,
+            ),
+        ),
+        case(
+            "a chunked body of exactly the cap is accepted",
+            vec![Reply::Write(chunked(max_body_bytes))],
+            Expect::Response {
+                status: 200,
+                headers: &[],
+                body: cap_body,
+            },
+        ),
+        ContractCase {
+            script: None,
+            requests: 0,
+            ..case(
+                "a refused connection was not sent",
+                Vec::new(),
+                error(TransportErrorKind::Connect, Delivery::NotSent),
+            )
+        },
+        case(
+            "a reset after the request may have been sent",
+            vec![Reply::Reset],
+            error(TransportErrorKind::ConnectionLost, Delivery::MaybeSent),
+        ),
+        case(
+            "an answer that is not HTTP may have been sent",
+            vec![Reply::WriteAndClose(b"SMTP ready\r\n\r\n".to_vec())],
+            Expect::Error {
+                kind: None,
+                delivery: Delivery::MaybeSent,
+            },
+        ),
         within_budget(
             "a silent server ends the attempt by its budget",
             Reply::Silent,
@@ -150,10 +311,7 @@ pub fn contract_cases(max_body_bytes: usize) -> Vec<ContractCase> {
             ..case(
                 "a spent budget sends nothing",
                 vec![Reply::Silent],
-                Expect::Error {
-                    kind: TransportErrorKind::Timeout,
-                    delivery: Delivery::NotSent,
-                },
+                error(TransportErrorKind::Timeout, Delivery::NotSent),
             )
         },
     ]
@@ -182,12 +340,21 @@ impl ContractCase {
             }
         }
         self.check(answer)?;
-        let seen = server.map_or(0, |server| server.requests().len());
-        if seen != self.requests {
+        let received = server.map(|server| server.requests()).unwrap_or_default();
+        if received.len() != self.requests {
             return Err(format!(
-                "the server read {seen} requests, expected {}",
+                "the server read {} requests, expected {}",
+                received.len(),
                 self.requests
             ));
+        }
+        if let (Some(expected), Some(request)) = (self.received_body, received.first()) {
+            if request.body != expected {
+                return Err(format!(
+                    "the server read the body {:?}",
+                    String::from_utf8_lossy(&request.body)
+                ));
+            }
         }
         Ok(())
     }
@@ -240,7 +407,7 @@ impl ContractCase {
                 Ok(())
             }
             (Expect::Error { kind, delivery }, Err(error)) => {
-                if error.kind() != *kind || error.delivery() != *delivery {
+                if kind.is_some_and(|kind| kind != error.kind()) || error.delivery() != *delivery {
                     return Err(format!(
                         "{:?} / {:?} ({error}), expected {kind:?} / {delivery:?}",
                         error.kind(),
@@ -269,7 +436,8 @@ pub fn assert_transport_contract(
     max_body_bytes: usize,
     mut send: impl FnMut(Request<Vec<u8>>) -> Answer,
 ) {
-    let failures: Vec<String> = contract_cases(max_body_bytes)
+    let cases = contract_cases(max_body_bytes);
+    let failures: Vec<String> = cases
         .iter()
         .filter_map(|case| {
             case.run(&mut send)
@@ -277,10 +445,36 @@ pub fn assert_transport_contract(
                 .map(|why| format!("{}: {why}", case.name()))
         })
         .collect();
+    eprintln!(
+        "transport contract: {}/{}",
+        cases.len() - failures.len(),
+        cases.len()
+    );
     assert!(
         failures.is_empty(),
         "transport contract: {} case(s) failed:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transport_that_never_talks_to_the_server_fails_every_case() {
+        let cases = contract_cases(CONTRACT_MIN_BODY_CAP);
+        assert_eq!(cases.len(), 17);
+        let mut canned = |_request| Ok(Response::new(Vec::new()));
+        for case in &cases {
+            assert!(case.run(&mut canned).is_err(), "{}", case.name());
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "needs a body cap of at least 16 bytes")]
+    fn a_tiny_body_cap_is_refused() {
+        contract_cases(8);
+    }
 }

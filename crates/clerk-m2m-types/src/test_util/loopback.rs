@@ -5,7 +5,7 @@
 //! [`Reply`] of the script. Dropping the server ends every connection and
 //! wakes every paused reply.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -86,7 +86,9 @@ impl ReceivedRequest {
 struct State {
     script: VecDeque<Reply>,
     requests: Vec<ReceivedRequest>,
-    connections: Vec<TcpStream>,
+    /// A handle on each open connection, to end it when the server stops.
+    connections: HashMap<usize, TcpStream>,
+    accepted: usize,
     stopped: bool,
 }
 
@@ -176,12 +178,19 @@ impl LoopbackServer {
                 if state.stopped {
                     break;
                 }
+                let id = state.accepted;
+                state.accepted += 1;
                 if let Ok(handle) = stream.try_clone() {
-                    state.connections.push(handle);
+                    state.connections.insert(id, handle);
                 }
                 drop(state);
                 let serving = Arc::clone(&accepting);
-                thread::spawn(move || serve(stream, &serving));
+                thread::spawn(move || {
+                    serve(stream, &serving);
+                    // Drop the last handle too, so the socket really closes
+                    // (with an RST when input was left unread).
+                    serving.lock().connections.remove(&id);
+                });
             }
         });
         Self { addr, shared }
@@ -219,7 +228,7 @@ impl Drop for LoopbackServer {
     fn drop(&mut self) {
         let mut state = self.shared.lock();
         state.stopped = true;
-        for connection in state.connections.drain(..) {
+        for (_, connection) in state.connections.drain() {
             let _ = connection.shutdown(Shutdown::Both);
         }
         drop(state);
