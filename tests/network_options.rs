@@ -133,3 +133,41 @@ fn a_bundle_without_a_usable_certificate_is_refused_when_built() {
         );
     }
 }
+
+#[test]
+fn the_same_settings_build_both_transports() {
+    let settings = settings().max_body_bytes(10).build().expect("settings");
+    let server = clerk_m2m_types::test_util::LoopbackServer::start([
+        clerk_m2m_types::test_util::Reply::response(200, &[], b"hello world"),
+        clerk_m2m_types::test_util::Reply::response(200, &[], b"hello world"),
+    ]);
+    for (name, answer) in both(&settings, &server.url()) {
+        let error = answer.expect_err(name);
+        assert_eq!(
+            error.kind(),
+            TransportErrorKind::BodyTooLarge { limit: 10 },
+            "{name}"
+        );
+    }
+}
+
+#[cfg(not(feature = "native-tls"))]
+#[test]
+fn native_tls_needs_its_feature() {
+    let settings = settings()
+        .tls_backend(TlsBackend::NativeTls)
+        .build()
+        .expect("settings");
+    let expected = clerk_m2m::types::ConfigError::TlsBackendUnavailable {
+        backend: TlsBackend::NativeTls,
+    };
+    let errors = [
+        clerk_m2m::blocking::UreqTransport::with_settings(settings.clone()).unwrap_err(),
+        clerk_m2m::ReqwestTransport::with_settings(settings).unwrap_err(),
+    ];
+    assert_eq!(errors, [expected.clone(), expected]);
+    assert_eq!(
+        errors[0].to_string(),
+        "tls backend native-tls is not available: enable the client crate's `native-tls` feature"
+    );
+}

@@ -65,34 +65,6 @@ async fn an_unresolvable_host_was_not_sent() {
     assert_eq!(error.delivery(), Delivery::NotSent);
 }
 
-#[tokio::test]
-async fn shared_settings_build_the_transport() {
-    let settings = TransportSettings::builder()
-        .max_body_bytes(10)
-        .build()
-        .unwrap();
-    let transport = ReqwestTransport::with_settings(settings).unwrap();
-    assert_eq!(transport.max_body_bytes(), 10);
-    let server = LoopbackServer::start([Reply::response(200, &[], b"hello world")]);
-    let error = transport.send(get(&server.url())).await.unwrap_err();
-    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
-}
-
-#[cfg(not(feature = "native-tls"))]
-#[test]
-fn native_tls_needs_its_feature() {
-    let error = ReqwestTransport::builder()
-        .tls_backend(TlsBackend::NativeTls)
-        .build()
-        .unwrap_err();
-    assert_eq!(
-        error,
-        ConfigError::TlsBackendUnavailable {
-            backend: TlsBackend::NativeTls
-        }
-    );
-}
-
 #[test]
 fn debug_shows_settings_only() {
     let transport = ReqwestTransport::builder()

@@ -127,38 +127,6 @@ fn a_handed_in_agent_reports_an_unresolvable_host_as_not_sent() {
 }
 
 #[test]
-fn shared_settings_build_the_transport() {
-    let settings = TransportSettings::builder()
-        .max_body_bytes(10)
-        .build()
-        .unwrap();
-    let transport = UreqTransport::with_settings(settings).unwrap();
-    assert_eq!(transport.max_body_bytes(), 10);
-    let server = LoopbackServer::start([Reply::response(200, &[], b"hello world")]);
-    let error = transport.send(get(&server.url())).unwrap_err();
-    assert_eq!(error.kind(), TransportErrorKind::BodyTooLarge { limit: 10 });
-}
-
-#[cfg(not(feature = "native-tls"))]
-#[test]
-fn native_tls_needs_its_feature() {
-    let error = UreqTransport::builder()
-        .tls_backend(TlsBackend::NativeTls)
-        .build()
-        .unwrap_err();
-    assert_eq!(
-        error,
-        ConfigError::TlsBackendUnavailable {
-            backend: TlsBackend::NativeTls
-        }
-    );
-    assert_eq!(
-        error.to_string(),
-        "tls backend native-tls is not available: enable the client crate's `native-tls` feature"
-    );
-}
-
-#[test]
 fn debug_shows_settings_only() {
     let transport = UreqTransport::builder()
         .proxy(Proxy::url("http://user:hunter2@proxy.internal:3128"))
