@@ -384,13 +384,15 @@ async fn send_attempt(
     // cannot be retried. Costs one trip through the scheduler.
     tokio::task::yield_now().await;
     match time_left {
-        None => transport.send(request).await,
-        Some(time_left) => tokio::time::timeout(time_left, transport.send(request))
-            .await
-            .unwrap_or_else(|_elapsed| {
-                Err(TransportError::new(TransportErrorKind::Timeout)
-                    .with_source("the call timeout elapsed before the answer"))
-            }),
+        Some(time_left) if !transport.enforces_attempt_budget() => {
+            tokio::time::timeout(time_left, transport.send(request))
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(TransportError::new(TransportErrorKind::Timeout)
+                        .with_source("the call timeout elapsed before the answer"))
+                })
+        }
+        _ => transport.send(request).await,
     }
 }
 

@@ -50,16 +50,18 @@ pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
+#[cfg(feature = "reqwest")]
+pub use clerk_m2m_types::{
+    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
+};
 pub use client::Client;
 pub use machines::Machines;
 #[cfg(feature = "reqwest-middleware")]
 pub use reqwest_token_middleware::TokenMiddleware;
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
-pub use reqwest_transport::{
-    ReqwestTransport, ReqwestTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-};
+pub use reqwest_transport::{ReqwestTransport, ReqwestTransportBuilder};
 pub use token_source::{TokenSource, TokenSources};
 #[cfg(feature = "tower")]
 pub use tower_token_layer::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};

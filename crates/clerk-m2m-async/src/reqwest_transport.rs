@@ -4,132 +4,170 @@ mod classify;
 
 use crate::Transport;
 use async_trait::async_trait;
-use clerk_m2m_types::{ConfigError, Delivery, TransportError, TransportErrorKind};
+use clerk_m2m_types::{
+    AttemptBudget, ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend,
+    TransportBuilder, TransportError, TransportErrorKind, TransportSettings,
+};
 use http::{Request, Response};
+use std::fmt;
 use std::time::Duration;
 
-/// Default connect timeout: 5 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default bound on one attempt (connect, send, receive the whole body): 15 s.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default cap on a response body: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default idle time after which a pooled connection is dropped: 4 s.
-///
-/// Node.js and Apache close idle keep-alive connections after 5 s. A client
-/// that keeps them longer eventually sends a request on a connection the
-/// server is closing at that moment, and that request fails after its bytes
-/// may have left: a create could then be neither retried nor trusted.
-/// Dropping idle connections first avoids the race.
-pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-
-/// The built-in [`Transport`]: reqwest 0.13 over rustls.
+/// The built-in [`Transport`]: reqwest 0.13 over rustls, built from
+/// [`TransportSettings`].
 ///
 /// - TLS: rustls with the aws-lc-rs crypto provider and the operating
 ///   system's trust store (through `rustls-platform-verifier`), as reqwest's
-///   `rustls` feature sets them up; this crate builds no TLS config itself;
+///   `rustls` feature sets them up, plus any
+///   [root certificates](TransportBuilder::add_root_certificates) added;
+///   or the platform's TLS library with [`TlsBackend::NativeTls`] (feature
+///   `native-tls`);
 /// - redirects are never followed (they would forward `Authorization`);
 ///   reqwest's own retries are off (the client decides on retries);
-/// - HTTP/1.1 only; pooled connections idle longer than
-///   [`DEFAULT_POOL_IDLE_TIMEOUT`] are dropped;
-/// - connect timeout [`DEFAULT_CONNECT_TIMEOUT`], whole-attempt timeout
-///   [`DEFAULT_ATTEMPT_TIMEOUT`];
-/// - the response body is read chunk by chunk and refused past
-///   [`DEFAULT_MAX_BODY_BYTES`] with [`TransportErrorKind::BodyTooLarge`];
+/// - HTTP/1.1 only; pooled connections idle longer than the
+///   [pool idle timeout](TransportBuilder::pool_idle_timeout) are dropped;
+/// - a [connect timeout](TransportBuilder::connect_timeout) and a
+///   whole-attempt [timeout](TransportBuilder::attempt_timeout), shortened
+///   to the request's [`AttemptBudget`] (the time left before the call's
+///   deadline);
+/// - the response body is read chunk by chunk and refused past the
+///   [cap](TransportBuilder::max_body_bytes) with
+///   [`TransportErrorKind::BodyTooLarge`];
 /// - every response header is kept; 4xx and 5xx are answers, not errors;
 /// - failures are classified: a refused connection, a DNS failure, a
 ///   connect timeout or a TLS handshake failure is
 ///   [`Delivery::NotSent`]; a timeout, a reset or a broken answer after the
 ///   connection was made is [`Delivery::MaybeSent`].
 ///
-/// Proxies: reqwest reads `HTTPS_PROXY` and friends only when its
-/// `system-proxy` feature is enabled (features are additive, so enabling it
-/// in your own `Cargo.toml` applies here).
+/// Proxies: by default ([`Proxy::FromEnv`]) reqwest reads `HTTPS_PROXY`,
+/// `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (either case) when the transport
+/// is built; [`Proxy::Url`] sends every request through one proxy and
+/// [`Proxy::Disabled`] through none.
 ///
 /// ```
-/// use clerk_m2m_async::ReqwestTransport;
+/// use clerk_m2m_async::{Proxy, ReqwestTransport};
 /// use std::time::Duration;
 ///
 /// let transport = ReqwestTransport::builder()
 ///     .connect_timeout(Duration::from_secs(2))
 ///     .attempt_timeout(Duration::from_secs(5))
 ///     .max_body_bytes(64 * 1024)
+///     .proxy(Proxy::Disabled)
 ///     .build()?;
-/// # drop(transport);
+/// assert_eq!(transport.max_body_bytes(), 64 * 1024);
 /// # Ok::<(), clerk_m2m_async::ConfigError>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// The client's own bound on an attempt; `None` for a handed-in
+    /// client, whose settings are not known.
+    attempt_timeout: Option<Duration>,
     max_body_bytes: usize,
 }
 
-/// Builds a [`ReqwestTransport`]. Setters never fail.
-#[derive(Clone, Debug)]
-pub struct ReqwestTransportBuilder {
-    connect_timeout: Duration,
-    attempt_timeout: Duration,
-    pool_idle_timeout: Duration,
-    max_body_bytes: usize,
-}
-
-impl Default for ReqwestTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
+impl fmt::Debug for ReqwestTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not the client: its Debug lists proxies, whose URLs may hold credentials.
+        f.debug_struct("ReqwestTransport")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .finish_non_exhaustive()
     }
 }
 
-impl ReqwestTransportBuilder {
-    /// Bound on making the connection, TLS included (default 5 s). A connect
-    /// timeout means the request was not sent.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
+/// Builds a [`ReqwestTransport`]: the [`TransportBuilder`] of the settings
+/// shared with the blocking client's transport.
+pub type ReqwestTransportBuilder = TransportBuilder<ReqwestTransport>;
 
-    /// Bound on one attempt from connect to the last body byte (default 15 s).
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
-        self
-    }
-
-    /// Idle time before a pooled connection is dropped (default 4 s; keep it
-    /// below the server's keep-alive timeout, see [`DEFAULT_POOL_IDLE_TIMEOUT`]).
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// Largest response body accepted, in bytes (default 1 MiB).
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
-        self
-    }
-
-    /// Builds the transport. Fails only if reqwest cannot set up TLS (e.g.
-    /// the platform verifier cannot start).
-    pub fn build(self) -> Result<ReqwestTransport, ConfigError> {
-        let client = reqwest::Client::builder()
+impl FromTransportSettings for ReqwestTransport {
+    /// Fails if a setting cannot be applied (a proxy URL or a certificate
+    /// reqwest refuses, a TLS backend not compiled in) or reqwest cannot set
+    /// up TLS (e.g. the platform verifier cannot start).
+    fn from_transport_settings(settings: TransportSettings) -> Result<Self, ConfigError> {
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.attempt_timeout)
-            .pool_idle_timeout(self.pool_idle_timeout)
-            .http1_only()
+            .connect_timeout(settings.connect_timeout())
+            .timeout(settings.attempt_timeout())
+            .pool_idle_timeout(settings.pool_idle_timeout())
+            .http1_only();
+        let builder = with_proxy(builder, settings.proxy())?;
+        let builder = with_tls(builder, &settings)?;
+        let client = builder
             .build()
             .map_err(|error| ConfigError::TransportInit {
                 reason: classify::describe_chain(&error),
             })?;
         Ok(ReqwestTransport {
             client,
-            max_body_bytes: self.max_body_bytes,
+            attempt_timeout: Some(settings.attempt_timeout()),
+            max_body_bytes: settings.max_body_bytes(),
         })
     }
+}
+
+fn with_proxy(
+    builder: reqwest::ClientBuilder,
+    proxy: &Proxy,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    Ok(match proxy {
+        Proxy::Disabled => builder.no_proxy(),
+        Proxy::Url(url) => {
+            // reqwest's error would quote the URL, credentials included.
+            let proxy = reqwest::Proxy::all(url.expose_secret()).map_err(|_| {
+                ConfigError::InvalidProxyUrl {
+                    reason: "refused by reqwest",
+                }
+            })?;
+            builder.proxy(proxy)
+        }
+        // `FromEnv` and anything newer: reqwest's own environment lookup.
+        _ => builder,
+    })
+}
+
+/// The certificates of one PEM bundle, each checked to be a usable trust
+/// anchor here, so a broken one is reported as such rather than as a
+/// failure to build the client.
+fn extra_roots(pem: &[u8]) -> Result<Vec<reqwest::Certificate>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = Vec::new();
+    for der in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+        let der = der.map_err(|error| error.to_string())?;
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|error| error.to_string())?;
+        roots.push(reqwest::Certificate::from_der(&der).map_err(|error| error.to_string())?);
+    }
+    if roots.is_empty() {
+        return Err("no certificate in the bundle".to_owned());
+    }
+    Ok(roots)
+}
+
+fn with_tls(
+    builder: reqwest::ClientBuilder,
+    settings: &TransportSettings,
+) -> Result<reqwest::ClientBuilder, ConfigError> {
+    let mut roots = Vec::new();
+    for (index, pem) in settings.root_certificates().iter().enumerate() {
+        roots.extend(
+            extra_roots(pem)
+                .map_err(|reason| ConfigError::InvalidRootCertificate { index, reason })?,
+        );
+    }
+    // Named explicitly: with reqwest's native-tls compiled in (by anyone in
+    // the build), its default backend would be native-tls.
+    let builder = match settings.tls_backend() {
+        TlsBackend::Rustls => builder.tls_backend_rustls(),
+        #[cfg(feature = "native-tls")]
+        TlsBackend::NativeTls => builder.tls_backend_native(),
+        backend => return Err(ConfigError::TlsBackendUnavailable { backend }),
+    };
+    Ok(if roots.is_empty() {
+        builder
+    } else {
+        builder.tls_certs_merge(roots)
+    })
 }
 
 impl ReqwestTransport {
@@ -141,6 +179,41 @@ impl ReqwestTransport {
     /// A builder for non-default settings.
     pub fn builder() -> ReqwestTransportBuilder {
         ReqwestTransportBuilder::default()
+    }
+
+    /// The transport with `settings`.
+    pub fn with_settings(settings: TransportSettings) -> Result<Self, ConfigError> {
+        Self::builder().settings(settings).build()
+    }
+
+    /// A transport sending through your own `client`, e.g. one with
+    /// custom TLS, DNS or middleware-free connection settings.
+    ///
+    /// The client's configuration is yours, and so are its redirects,
+    /// timeouts, proxy and TLS: set `redirect(Policy::none())` (a followed
+    /// redirect would forward `Authorization`, and the client never sees
+    /// it) and the timeouts you want. The transport still refuses a body
+    /// over `max_body_bytes` and ends each attempt within the request's
+    /// [`AttemptBudget`] (with one more timer: the client's own total
+    /// timeout cannot be read, so it is left in place).
+    ///
+    /// ```
+    /// use clerk_m2m_async::{ReqwestTransport, DEFAULT_MAX_BODY_BYTES};
+    ///
+    /// let client = reqwest::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .timeout(std::time::Duration::from_secs(10))
+    ///     .build()?;
+    /// let transport = ReqwestTransport::from_client(client, DEFAULT_MAX_BODY_BYTES);
+    /// assert_eq!(transport.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    /// # Ok::<(), reqwest::Error>(())
+    /// ```
+    pub fn from_client(client: reqwest::Client, max_body_bytes: usize) -> Self {
+        Self {
+            client,
+            attempt_timeout: None,
+            max_body_bytes,
+        }
     }
 
     /// The response body cap in bytes.
@@ -171,16 +244,12 @@ impl ReqwestTransport {
         }
         Ok(body)
     }
-}
 
-#[async_trait]
-impl Transport for ReqwestTransport {
-    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let request = reqwest::Request::try_from(request).map_err(|error| {
-            TransportError::new(TransportErrorKind::Other)
-                .with_delivery(Delivery::NotSent)
-                .with_source(error)
-        })?;
+    /// One exchange: the request, then the body within the cap.
+    async fn exchange(
+        &self,
+        request: reqwest::Request,
+    ) -> Result<Response<Vec<u8>>, TransportError> {
         let mut response = self
             .client
             .execute(request)
@@ -192,6 +261,40 @@ impl Transport for ReqwestTransport {
         *answer.version_mut() = response.version();
         *answer.headers_mut() = std::mem::take(response.headers_mut());
         Ok(answer)
+    }
+}
+
+#[async_trait]
+impl Transport for ReqwestTransport {
+    /// The budget becomes reqwest's own request timeout: one timer per attempt.
+    fn enforces_attempt_budget(&self) -> bool {
+        true
+    }
+
+    async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+        let own_timeout = self.attempt_timeout.unwrap_or(Duration::MAX);
+        let budget = AttemptBudget::tighter_bound(&request, own_timeout)?;
+        let mut request = reqwest::Request::try_from(request).map_err(|error| {
+            TransportError::new(TransportErrorKind::Other)
+                .with_delivery(Delivery::NotSent)
+                .with_source(error)
+        })?;
+        match (budget, self.attempt_timeout) {
+            (None, _) => self.exchange(request).await,
+            // Replaces the client's attempt timeout for this request: still
+            // one timer, and it covers the body too.
+            (Some(budget), Some(_)) => {
+                *request.timeout_mut() = Some(budget);
+                self.exchange(request).await
+            }
+            // A handed-in client keeps its own timeout; the budget is one more.
+            (Some(budget), None) => tokio::time::timeout(budget, self.exchange(request))
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(TransportError::new(TransportErrorKind::Timeout)
+                        .with_source("the attempt's budget elapsed"))
+                }),
+        }
     }
 }
 

@@ -14,6 +14,11 @@ use std::future::Future;
 /// A transport:
 /// - owns sockets, TLS, connection pooling, proxies and its own timeouts
 ///   (the client also bounds each attempt by the call's deadline);
+/// - may end the attempt within the request's
+///   [`AttemptBudget`](clerk_m2m_types::AttemptBudget) extension, the time
+///   left before the call's deadline (the client cuts a later attempt off
+///   anyway, but a transport that stops by itself frees its connection at
+///   once);
 /// - **must not follow redirects**: a redirect would forward the
 ///   `Authorization` header to another location. Return the 3xx as is;
 /// - **must return 4xx and 5xx answers as responses**, not errors, with
@@ -27,8 +32,12 @@ use std::future::Future;
 ///   connection, DNS failure, connect timeout, TLS handshake failure).
 ///   Creating a token is not idempotent, so a create is retried only after
 ///   such a failure; anything unclassified counts as maybe sent;
-/// - never logs or reports header values or bodies: they carry secret keys
-///   and token values (the `Authorization` header is marked sensitive).
+/// - never logs or reports header values or bodies, nor lets its HTTP
+///   library do so: they carry secret keys and token values (the
+///   `Authorization` header is marked sensitive).
+///
+/// `clerk_m2m_types::test_util::assert_transport_contract` (feature
+/// `test-util`) checks a transport against these rules over loopback.
 ///
 /// # A closure as a transport
 ///
@@ -55,6 +64,14 @@ pub trait Transport: Send + Sync {
         &self,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError>;
+
+    /// Whether this transport ends every attempt within the request's
+    /// [`AttemptBudget`](clerk_m2m_types::AttemptBudget) on its own (the
+    /// built-in one does). If not (the default), the client bounds each
+    /// attempt with a timer of its own.
+    fn enforces_attempt_budget(&self) -> bool {
+        false
+    }
 }
 
 #[async_trait::async_trait]
@@ -80,5 +97,9 @@ impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         (**self).send(request).await
+    }
+
+    fn enforces_attempt_budget(&self) -> bool {
+        (**self).enforces_attempt_budget()
     }
 }

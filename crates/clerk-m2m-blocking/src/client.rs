@@ -19,9 +19,10 @@ use std::time::{Instant, SystemTime};
 /// attempts), and parses the answer. No async runtime is needed; calling it
 /// from inside one blocks that runtime's worker thread.
 ///
-/// The call timeout cannot interrupt a blocked attempt: each attempt is
-/// bounded by the transport's own timeout, and the client never starts an
-/// attempt or a wait past the deadline. `Debug` never shows a key.
+/// Each attempt carries the time left before the call's deadline (an
+/// [`AttemptBudget`](clerk_m2m_types::AttemptBudget)); the built-in
+/// transport ends it by then, and the client never starts an attempt or a
+/// wait past the deadline. `Debug` never shows a key.
 ///
 /// # Examples
 ///
@@ -294,9 +295,11 @@ impl Client {
     /// Sends any call: validates and builds its request once, sends it,
     /// retries per the policy within the call timeout, and parses the answer.
     ///
-    /// A blocking attempt cannot be cut short by the client: each attempt is
-    /// bounded by the transport's own timeout (a transport that never
-    /// answers blocks the call). The client never starts an attempt, nor a
+    /// A blocking attempt cannot be cut short by the client: it hands the
+    /// transport the time left as an
+    /// [`AttemptBudget`](clerk_m2m_types::AttemptBudget), which the built-in
+    /// transport honours (a custom one that ignores it is bounded by its own
+    /// timeouts). The client never starts an attempt, nor a
     /// wait before a retry, past the deadline: a wait that would end after
     /// it returns the last answer at once.
     pub fn send<E: Endpoint>(&self, params: &E) -> Result<E::Output, Error> {

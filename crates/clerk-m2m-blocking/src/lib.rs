@@ -3,12 +3,14 @@
 //! # Deadlines in blocking code
 //!
 //! Each call is bounded by [`ClientBuilder::call_timeout`] (default
-//! [`DEFAULT_CALL_TIMEOUT`](clerk_m2m_types::DEFAULT_CALL_TIMEOUT), 30 s), but a blocking transport cannot be
-//! interrupted from outside: each attempt is bounded by the transport's own
-//! timeouts (`UreqTransport`: 5 s to connect, 15 s per attempt), and the
-//! client never starts an attempt, nor a wait before a retry, past the
-//! deadline. A call therefore ends at the latest one attempt timeout after
-//! its deadline; keep the attempt timeout below the call timeout.
+//! [`DEFAULT_CALL_TIMEOUT`](clerk_m2m_types::DEFAULT_CALL_TIMEOUT), 30 s). A blocking transport cannot be
+//! interrupted from outside, so the client hands each attempt the time left
+//! before the deadline as a [`AttemptBudget`](clerk_m2m_types::AttemptBudget) request extension, and
+//! never starts an attempt, nor a wait before a retry, past the deadline.
+//! `UreqTransport` ends every attempt within its budget whatever the server
+//! does (silent, late, dribbling or stalling the body), so a call with it
+//! ends at its deadline. A custom transport that ignores the budget is
+//! bounded by its own timeouts instead.
 //!
 //! # Features
 //!
@@ -54,6 +56,11 @@ pub use builder::ClientBuilder;
 pub use clerk_m2m_types::auth::AuthError;
 pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
 pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
+#[cfg(feature = "ureq")]
+pub use clerk_m2m_types::{
+    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
+};
 pub use client::Client;
 pub use machines::Machines;
 pub use token_source::{TokenSource, TokenSources};
@@ -62,10 +69,7 @@ pub use transport::Transport;
 pub use ureq_token_middleware::TokenMiddleware;
 #[cfg(feature = "ureq")]
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
-pub use ureq_transport::{
-    UreqTransport, UreqTransportBuilder, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-};
+pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 
 pub use clerk_m2m_types as types;
 pub use clerk_m2m_types::{

@@ -12,10 +12,13 @@ use http::{Request, Response};
 /// # Contract
 ///
 /// A transport:
-/// - owns sockets, TLS, connection pooling, proxies and its own timeouts.
-///   A blocking call cannot be interrupted from outside, so the transport's
-///   own timeouts are what bound an attempt: set them below the client's
-///   call timeout;
+/// - owns sockets, TLS, connection pooling, proxies and its own timeouts;
+/// - **should end the attempt within the request's
+///   [`AttemptBudget`](clerk_m2m_types::AttemptBudget)** extension, the time
+///   left before the call's deadline, across all phases (connect, send,
+///   await the head, read the body), whatever the server does: a blocking
+///   client cannot interrupt `send`, so otherwise the call outlives its
+///   deadline by up to the transport's own timeouts;
 /// - **must not follow redirects**: a redirect would forward the
 ///   `Authorization` header to another location. Return the 3xx as is;
 /// - **must return 4xx and 5xx answers as responses**, not errors, with
@@ -29,8 +32,12 @@ use http::{Request, Response};
 ///   connection, DNS failure, connect timeout, TLS handshake failure).
 ///   Creating a token is not idempotent, so a create is retried only after
 ///   such a failure; anything unclassified counts as maybe sent;
-/// - never logs or reports header values or bodies: they carry secret keys
-///   and token values (the `Authorization` header is marked sensitive).
+/// - never logs or reports header values or bodies, nor lets its HTTP
+///   library do so: they carry secret keys and token values (the
+///   `Authorization` header is marked sensitive).
+///
+/// `clerk_m2m_types::test_util::assert_transport_contract` (feature
+/// `test-util`) checks a transport against these rules over loopback.
 ///
 /// # A closure as a transport
 ///

@@ -1,46 +1,44 @@
 //! The built-in transport: ureq 3 with rustls (aws-lc-rs) and the OS trust store.
 
 mod classify;
+mod resolver;
 
 use crate::Transport;
-use clerk_m2m_types::{ConfigError, Delivery, TransportError, TransportErrorKind};
+use clerk_m2m_types::{
+    AttemptBudget, ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend,
+    TransportBuilder, TransportError, TransportErrorKind, TransportSettings,
+};
 use http::{Method, Request, Response};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::AsSendBody;
 
-/// Default connect timeout (DNS, TCP and TLS handshake): 5 s.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default bound on each phase of an attempt (send, await the answer, read the body): 15 s.
-pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(15);
-/// Default cap on a response body: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default idle time after which a pooled connection is no longer used: 4 s.
-///
-/// Node.js and Apache close idle keep-alive connections after 5 s. A client
-/// that keeps them longer eventually sends a request on a connection the
-/// server is closing at that moment, and that request fails after its bytes
-/// may have left: a create could then be neither retried nor trusted.
-/// Retiring idle connections first avoids the race. (ureq also probes a
-/// pooled connection before reusing it, so one the server has already
-/// closed is never written to.)
-pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-
-/// The built-in [`Transport`]: ureq 3 over rustls.
+/// The built-in [`Transport`]: ureq 3 over rustls, built from
+/// [`TransportSettings`].
 ///
 /// - TLS: rustls with the aws-lc-rs crypto provider, named explicitly (never
 ///   a process-wide default), and the operating system's trust store through
-///   `rustls-platform-verifier` — the same roots as the async client;
+///   `rustls-platform-verifier` — the same roots as the async client; with
+///   [root certificates](TransportBuilder::add_root_certificates) added, the
+///   operating system's roots (read once, through `rustls-native-certs`) and
+///   those; or the platform's TLS library with [`TlsBackend::NativeTls`]
+///   (feature `native-tls`);
 /// - redirects are never followed (they would forward `Authorization`): a
 ///   3xx is returned as the answer;
-/// - HTTP/1.1; a pooled connection idle longer than
-///   [`DEFAULT_POOL_IDLE_TIMEOUT`] is not reused, and one the server has
-///   closed is detected (ureq probes it) and never written to;
-/// - connect timeout [`DEFAULT_CONNECT_TIMEOUT`], and
-///   [`DEFAULT_ATTEMPT_TIMEOUT`] for each later phase (send the request,
-///   await the answer, read the body);
-/// - the response body is refused past [`DEFAULT_MAX_BODY_BYTES`] with
+/// - HTTP/1.1; a pooled connection idle longer than the
+///   [pool idle timeout](TransportBuilder::pool_idle_timeout) is not reused,
+///   and one the server has closed is detected (ureq probes it) and never
+///   written to;
+/// - a [connect timeout](TransportBuilder::connect_timeout) and a
+///   whole-attempt [timeout](TransportBuilder::attempt_timeout), shortened
+///   to the request's [`AttemptBudget`] (the time left before the call's
+///   deadline): an attempt ends in time whatever the server does (silent,
+///   late, dribbling or stalling the body), so a blocking call ends at its
+///   deadline;
+/// - the response body is refused past the
+///   [cap](TransportBuilder::max_body_bytes) with
 ///   [`TransportErrorKind::BodyTooLarge`];
 /// - every response header is kept; 4xx and 5xx are answers, not errors;
 /// - failures are classified: a refused connection, a DNS failure, a
@@ -48,124 +46,159 @@ pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 ///   timeout, a reset or a broken answer after the connection was made is
 ///   [`Delivery::MaybeSent`].
 ///
-/// Proxies: ureq reads `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
-/// `NO_PROXY` from the environment.
+/// Proxies: by default ([`Proxy::FromEnv`]) ureq reads `ALL_PROXY`,
+/// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (either case) when the
+/// transport is built, and tunnels through the proxy with `CONNECT`;
+/// [`Proxy::Url`] sends every request through one proxy and
+/// [`Proxy::Disabled`] through none.
+///
+/// Logging: ureq writes every byte it sends and receives (the
+/// `Authorization` header, token values in bodies) at TRACE through the
+/// `log` crate, and cannot be told not to. The transport runs each exchange
+/// with no `tracing` subscriber in effect on its thread, so a `tracing`
+/// subscriber, including one that takes `log` records through
+/// `tracing-log`, receives none of ureq's records; the client's own attempt
+/// span (feature `tracing`) is recorded outside. A `log` logger installed
+/// directly (`env_logger` and the like) is process-wide and cannot be
+/// scoped: keep the `ureq` and `ureq_proto` targets below TRACE there, e.g.
+/// `RUST_LOG=trace,ureq=info,ureq_proto=info`.
 ///
 /// ```
-/// use clerk_m2m_blocking::UreqTransport;
+/// use clerk_m2m_blocking::{Proxy, UreqTransport};
 /// use std::time::Duration;
 ///
 /// let transport = UreqTransport::builder()
 ///     .connect_timeout(Duration::from_secs(2))
 ///     .attempt_timeout(Duration::from_secs(5))
 ///     .max_body_bytes(64 * 1024)
+///     .proxy(Proxy::Disabled)
 ///     .build()?;
-/// # drop(transport);
+/// assert_eq!(transport.max_body_bytes(), 64 * 1024);
 /// # Ok::<(), clerk_m2m_blocking::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct UreqTransport {
     agent: ureq::Agent,
-    settings: UreqTransportBuilder,
+    /// The agent's own bound on an attempt (`Duration::MAX`: none).
+    attempt_timeout: Duration,
+    max_body_bytes: usize,
+    /// Whether the agent was handed in: its config is the caller's, so each
+    /// request sets what the contract needs.
+    handed_in: bool,
 }
 
 impl fmt::Debug for UreqTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Not the agent: its config may hold a proxy URL with credentials.
         f.debug_struct("UreqTransport")
-            .field("connect_timeout", &self.settings.connect_timeout)
-            .field("attempt_timeout", &self.settings.attempt_timeout)
-            .field("pool_idle_timeout", &self.settings.pool_idle_timeout)
-            .field("max_body_bytes", &self.settings.max_body_bytes)
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
 
-/// Builds a [`UreqTransport`]. Setters never fail.
-#[derive(Clone, Debug)]
-pub struct UreqTransportBuilder {
-    connect_timeout: Duration,
-    attempt_timeout: Duration,
-    pool_idle_timeout: Duration,
-    max_body_bytes: usize,
-}
+/// Builds a [`UreqTransport`]: the [`TransportBuilder`] of the settings
+/// shared with the async client's transport.
+pub type UreqTransportBuilder = TransportBuilder<UreqTransport>;
 
-impl Default for UreqTransportBuilder {
-    fn default() -> Self {
-        Self {
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
-            pool_idle_timeout: DEFAULT_POOL_IDLE_TIMEOUT,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
-    }
-}
-
-impl UreqTransportBuilder {
-    /// Bound on making the connection, DNS and TLS included (default 5 s). A
-    /// connect timeout means the request was not sent.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Bound on each phase of an attempt after connecting: sending the
-    /// request, awaiting the answer's head, reading its body (default 15 s
-    /// each). The client cannot interrupt a blocking attempt, so this is what
-    /// bounds a server that never answers.
+impl FromTransportSettings for UreqTransport {
+    /// Fails if a setting cannot be applied (a proxy URL or a certificate
+    /// ureq refuses, a TLS backend not compiled in).
     ///
-    /// Per phase rather than ureq's single global timeout: measured on
-    /// loopback, the global timeout cost about 180 µs per request, several
-    /// times the rest of the exchange.
-    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
-        self.attempt_timeout = timeout;
-        self
-    }
-
-    /// Idle time after which a pooled connection is not reused (default
-    /// 4 s; keep it below the server's keep-alive timeout, see
-    /// [`DEFAULT_POOL_IDLE_TIMEOUT`]).
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// Largest response body accepted, in bytes (default 1 MiB).
-    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
-        self.max_body_bytes = bytes;
-        self
-    }
-
-    /// Builds the transport.
-    ///
-    /// ureq sets TLS up on the first `https` connection, so this does not
-    /// fail today; a TLS setup failure (e.g. the platform verifier cannot
-    /// start) is reported by that first attempt as
-    /// [`TransportErrorKind::Tls`], not sent.
-    pub fn build(self) -> Result<UreqTransport, ConfigError> {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let tls = TlsConfig::builder()
-            .provider(TlsProvider::Rustls)
-            .root_certs(RootCerts::PlatformVerifier)
-            .unversioned_rustls_crypto_provider(provider)
-            .build();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+    /// ureq sets TLS up on the first `https` connection: a TLS setup failure
+    /// (e.g. the platform verifier cannot start) is reported by that first
+    /// attempt as [`TransportErrorKind::Tls`], not sent.
+    fn from_transport_settings(settings: TransportSettings) -> Result<Self, ConfigError> {
+        // One whole-attempt timeout rather than one per phase: ureq checks it
+        // in every phase, the body included, and `send` shortens it to the
+        // attempt's budget.
+        let config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
-            .timeout_connect(Some(self.connect_timeout))
-            .timeout_send_request(Some(self.attempt_timeout))
-            .timeout_send_body(Some(self.attempt_timeout))
-            .timeout_recv_response(Some(self.attempt_timeout))
-            .timeout_recv_body(Some(self.attempt_timeout))
-            .max_idle_age(self.pool_idle_timeout)
-            .tls_config(tls)
-            .build()
-            .into();
+            .timeout_connect(Some(settings.connect_timeout()))
+            .timeout_global(Some(settings.attempt_timeout()))
+            .max_idle_age(settings.pool_idle_timeout())
+            .tls_config(tls_config(&settings)?);
+        let config = match settings.proxy() {
+            Proxy::Disabled => config.proxy(None),
+            Proxy::Url(url) => {
+                // ureq's error would quote the URL, credentials included.
+                let proxy = ureq::Proxy::new(url.expose_secret()).map_err(|_| {
+                    ConfigError::InvalidProxyUrl {
+                        reason: "refused by ureq",
+                    }
+                })?;
+                config.proxy(Some(proxy))
+            }
+            // `FromEnv` and anything newer: ureq's default config read the environment.
+            _ => config,
+        };
+        let agent = ureq::Agent::with_parts(
+            config.build(),
+            ureq::unversioned::transport::DefaultConnector::new(),
+            resolver::LiteralFirstResolver::default(),
+        );
         Ok(UreqTransport {
             agent,
-            settings: self,
+            attempt_timeout: settings.attempt_timeout(),
+            max_body_bytes: settings.max_body_bytes(),
+            handed_in: false,
         })
     }
+}
+
+fn tls_config(settings: &TransportSettings) -> Result<TlsConfig, ConfigError> {
+    let provider = match settings.tls_backend() {
+        TlsBackend::Rustls => TlsProvider::Rustls,
+        #[cfg(feature = "native-tls")]
+        TlsBackend::NativeTls => TlsProvider::NativeTls,
+        backend => return Err(ConfigError::TlsBackendUnavailable { backend }),
+    };
+    let roots = if settings.root_certificates().is_empty() {
+        RootCerts::PlatformVerifier
+    } else {
+        // ureq cannot add roots to the platform verifier: trust the
+        // operating system's roots, read here, and the extra ones.
+        let mut roots: Vec<ureq::tls::Certificate<'static>> =
+            rustls_native_certs::load_native_certs()
+                .certs
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+                .collect();
+        for (index, pem) in settings.root_certificates().iter().enumerate() {
+            roots.extend(
+                extra_roots(pem)
+                    .map_err(|reason| ConfigError::InvalidRootCertificate { index, reason })?,
+            );
+        }
+        RootCerts::Specific(Arc::new(roots))
+    };
+    let provider_crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(TlsConfig::builder()
+        .provider(provider)
+        .root_certs(roots)
+        .unversioned_rustls_crypto_provider(provider_crypto)
+        .build())
+}
+
+/// The certificates of one PEM bundle, each checked to be a usable trust
+/// anchor (ureq would skip a broken one silently).
+fn extra_roots(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, String> {
+    let mut roots = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        let ureq::tls::PemItem::Certificate(certificate) =
+            item.map_err(|error| error.to_string())?
+        else {
+            continue;
+        };
+        rustls::RootCertStore::empty()
+            .add(certificate.der().to_vec().into())
+            .map_err(|error| error.to_string())?;
+        roots.push(certificate);
+    }
+    if roots.is_empty() {
+        return Err("no certificate in the bundle".to_owned());
+    }
+    Ok(roots)
 }
 
 impl UreqTransport {
@@ -179,41 +212,128 @@ impl UreqTransport {
         UreqTransportBuilder::default()
     }
 
-    /// The response body cap in bytes.
-    pub fn max_body_bytes(&self) -> usize {
-        self.settings.max_body_bytes
+    /// The transport with `settings`.
+    pub fn with_settings(settings: TransportSettings) -> Result<Self, ConfigError> {
+        Self::builder().settings(settings).build()
     }
 
-    fn run(&self, request: Request<Vec<u8>>) -> Result<Response<ureq::Body>, ureq::Error> {
+    /// A transport sending through your own `agent`, e.g. one with a
+    /// custom connector, resolver or TLS setup.
+    ///
+    /// The agent's configuration is yours, and so are its redirects,
+    /// timeouts, proxy and TLS: set `max_redirects(0)` (a followed redirect
+    /// is never seen by the client) and the timeouts you want. The transport
+    /// still, for each request: returns 4xx and 5xx as answers (it turns
+    /// `http_status_as_error` off), refuses a body over `max_body_bytes`,
+    /// shortens the agent's global timeout to the request's
+    /// [`AttemptBudget`], and keeps ureq's wire log away from `tracing`.
+    /// With ureq's default resolver, an attempt with a budget resolves a
+    /// host name on a helper thread (ureq's way of bounding it).
+    ///
+    /// ```
+    /// use clerk_m2m_blocking::{UreqTransport, DEFAULT_MAX_BODY_BYTES};
+    ///
+    /// let agent: ureq::Agent = ureq::Agent::config_builder()
+    ///     .max_redirects(0)
+    ///     .timeout_global(Some(std::time::Duration::from_secs(10)))
+    ///     .build()
+    ///     .into();
+    /// let transport = UreqTransport::from_agent(agent, DEFAULT_MAX_BODY_BYTES);
+    /// assert_eq!(transport.max_body_bytes(), DEFAULT_MAX_BODY_BYTES);
+    /// ```
+    pub fn from_agent(agent: ureq::Agent, max_body_bytes: usize) -> Self {
+        let attempt_timeout = agent.config().timeouts().global.unwrap_or(Duration::MAX);
+        Self {
+            agent,
+            attempt_timeout,
+            max_body_bytes,
+            handed_in: true,
+        }
+    }
+
+    /// The response body cap in bytes.
+    pub fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+
+    /// Sends the request and reads the head; `budget` shortens the
+    /// agent's attempt timeout for this request.
+    fn run(
+        &self,
+        request: Request<Vec<u8>>,
+        budget: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
         let bodiless = matches!(
             *request.method(),
             Method::GET | Method::HEAD | Method::DELETE | Method::OPTIONS
         );
         if bodiless && request.body().is_empty() {
             // No `content-length: 0` on a GET, as `@clerk/backend` sends it.
-            self.agent.run(request.map(|_| ureq::SendBody::none()))
+            self.run_bounded(request.map(|_| ureq::SendBody::none()), budget)
         } else {
-            self.agent.run(request)
+            self.run_bounded(request, budget)
         }
+    }
+
+    fn run_bounded<B: AsSendBody>(
+        &self,
+        request: Request<B>,
+        budget: Option<Duration>,
+    ) -> Result<Response<ureq::Body>, ureq::Error> {
+        if budget.is_none() && !self.handed_in {
+            return self.agent.run(request);
+        }
+        // A request-level config: ureq still pools the connection, since
+        // neither setting concerns the connection.
+        let mut config = self.agent.configure_request(request);
+        if self.handed_in {
+            config = config.http_status_as_error(false);
+        }
+        if budget.is_some() {
+            config = config.timeout_global(budget);
+        }
+        self.agent.run(config.build())
+    }
+
+    /// The body, within the cap. ureq's attempt timeout, set when the
+    /// request was sent, bounds every read.
+    fn read_body(&self, body: &mut ureq::Body) -> Result<Vec<u8>, TransportError> {
+        let limit = self.max_body_bytes;
+        let too_large = || {
+            TransportError::new(TransportErrorKind::BodyTooLarge { limit })
+                .with_delivery(Delivery::MaybeSent)
+        };
+        // An announced length over the cap is refused before any byte of it.
+        if body
+            .content_length()
+            .is_some_and(|length| length > limit as u64)
+        {
+            return Err(too_large());
+        }
+        body.with_config()
+            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+            .read_to_vec()
+            .map_err(|error| match error {
+                ureq::Error::BodyExceedsLimit(_) => too_large(),
+                other => classify::classify(other),
+            })
     }
 }
 
 impl Transport for UreqTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
-        let response = self.run(request).map_err(classify::classify)?;
-        let (parts, mut body) = response.into_parts();
-        let limit = self.settings.max_body_bytes;
-        let body = body
-            .with_config()
-            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
-            .read_to_vec()
-            .map_err(|error| match error {
-                ureq::Error::BodyExceedsLimit(_) => {
-                    TransportError::new(TransportErrorKind::BodyTooLarge { limit })
-                        .with_delivery(Delivery::MaybeSent)
-                }
-                other => classify::classify(other),
-            })?;
+        let budget = AttemptBudget::tighter_bound(&request, self.attempt_timeout)?;
+        // ureq logs every byte it sends and receives (the `Authorization`
+        // header, token values in bodies) at TRACE through `log`, whatever
+        // its configuration. With no `tracing` subscriber in effect on this
+        // thread for the exchange, a subscriber that bridges `log`
+        // (`tracing-log`) receives none of it.
+        let silent = tracing_core::Dispatch::none();
+        let (parts, body) = tracing_core::dispatcher::with_default(&silent, || {
+            let response = self.run(request, budget).map_err(classify::classify)?;
+            let (parts, mut body) = response.into_parts();
+            self.read_body(&mut body).map(|body| (parts, body))
+        })?;
         let mut answer = Response::new(body);
         *answer.status_mut() = parts.status;
         *answer.version_mut() = parts.version;

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod attempt;
 mod attempt_span;
 pub mod auth;
 pub mod call;
@@ -42,8 +43,10 @@ mod secret;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
 pub mod token_cache;
+mod transport_settings;
 mod url;
 
+pub use attempt::AttemptBudget;
 pub use auth::{AuthError, AuthErrorKind, AuthRules};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CALL_TIMEOUT,
@@ -68,4 +71,9 @@ pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyT
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use transport_settings::{
+    FromTransportSettings, Proxy, TlsBackend, TransportBuilder, TransportSettings,
+    DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_POOL_IDLE_TIMEOUT,
+};
 pub use url::{is_machine_id, is_token_id};

@@ -1,4 +1,5 @@
-//! Test doubles for code that mocks the API (feature `test-util`).
+//! Test doubles for code that mocks the API, and a loopback test bed for
+//! transports (feature `test-util`).
 //!
 //! [`ReplayTransport`] answers from a queue of canned results and
 //! [`CaptureTransport`] answers every request the same way; both record the
@@ -7,6 +8,20 @@
 //! with the async and the blocking client. Models are built with
 //! [`M2mToken::new`](crate::M2mToken::new), [`M2mTokenList::new`](crate::M2mTokenList::new)
 //! and [`ApiError::new`](crate::ApiError::new).
+//!
+//! [`LoopbackServer`] is a small scripted HTTP/1.1 server that misbehaves on
+//! request (resets, silence, late or dribbling answers), and
+//! [`assert_transport_contract`] runs the transport contract's table of
+//! cases against any transport with it.
+
+mod contract;
+mod loopback;
+
+pub use contract::{
+    assert_transport_contract, contract_cases, ContractCase, CONTRACT_BUDGET,
+    CONTRACT_MIN_BODY_CAP, CONTRACT_SLACK,
+};
+pub use loopback::{LoopbackServer, ReceivedRequest, Reply};
 
 use crate::error::{TransportError, TransportErrorKind};
 use http::{Request, Response};

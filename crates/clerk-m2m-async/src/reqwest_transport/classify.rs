@@ -62,6 +62,10 @@ fn chain<'a>(error: &'a reqwest::Error) -> impl Iterator<Item = &'a (dyn StdErro
 }
 
 fn is_tls_error(error: &(dyn StdError + 'static)) -> bool {
+    #[cfg(feature = "native-tls")]
+    if error.is::<native_tls::Error>() {
+        return true;
+    }
     error.is::<rustls::Error>()
 }
 

@@ -27,6 +27,10 @@ fn kind_of(error: &ureq::Error) -> (TransportErrorKind, Delivery) {
         // valid server name) and `Rustls` from creating the connection
         // state: both before any byte of the request.
         ureq::Error::Tls(_) | ureq::Error::Rustls(_) => not_sent(Kind::Tls),
+        // Setting native-tls up and its handshake; failures on an
+        // established native-tls stream arrive as `Io`.
+        #[cfg(feature = "native-tls")]
+        ureq::Error::NativeTls(_) | ureq::Error::Der(_) => not_sent(Kind::Tls),
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
             maybe_sent(Kind::Protocol)
         }
@@ -68,6 +72,15 @@ fn io_kind(error: &io::Error) -> (TransportErrorKind, Delivery) {
         | io::ErrorKind::UnexpectedEof
         | io::ErrorKind::NotConnected => (Kind::ConnectionLost, Delivery::MaybeSent),
         io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Kind::Timeout, Delivery::MaybeSent),
+        // What std's `getaddrinfo` reports, as ureq's default resolver
+        // passes it on (with a handed-in agent; the built-in resolver
+        // reports `HostNotFound`): a name that did not resolve.
+        _ if error
+            .to_string()
+            .starts_with("failed to lookup address information") =>
+        {
+            (Kind::Dns, Delivery::NotSent)
+        }
         _ => (Kind::Other, Delivery::MaybeSent),
     }
 }
@@ -130,6 +143,12 @@ mod tests {
             (
                 ureq::Error::Io(io::ErrorKind::ConnectionRefused.into()),
                 TransportErrorKind::Connect,
+            ),
+            (
+                ureq::Error::Io(io::Error::other(
+                    "failed to lookup address information: Name or service not known",
+                )),
+                TransportErrorKind::Dns,
             ),
         ] {
             let classified = classify(error);

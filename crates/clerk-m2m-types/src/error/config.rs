@@ -25,6 +25,28 @@ pub enum ConfigError {
         /// What the HTTP library reported.
         reason: String,
     },
+    /// The proxy URL of the transport settings cannot work. The URL itself
+    /// is not repeated: it may carry credentials.
+    #[error("invalid proxy url: {reason}")]
+    InvalidProxyUrl {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A PEM bundle added as root certificates holds no usable certificate.
+    #[error("invalid root certificate bundle #{index}: {reason}")]
+    InvalidRootCertificate {
+        /// Which bundle, counting from 0 in the order they were added.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The transport settings ask for a TLS implementation this build does
+    /// not include.
+    #[error("tls backend {} is not available: enable the client crate's `{}` feature", .backend.name(), .backend.name())]
+    TlsBackendUnavailable {
+        /// The backend asked for.
+        backend: crate::TlsBackend,
+    },
     /// The PEM public key for local JWT verification (`CLERK_JWT_KEY`)
     /// cannot be used (feature `jwt`).
     #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
