@@ -31,7 +31,8 @@ pub struct Attempt {
     /// The request, exactly as built for the call.
     pub request: http::Request<Vec<u8>>,
     /// Time left before the call's deadline (`None`: no deadline). The
-    /// attempt must end within it, whatever the server does.
+    /// attempt must end within it, whatever the server does; the request
+    /// carries it as an [`AttemptBudget`](crate::AttemptBudget) extension.
     pub time_left: Option<Duration>,
     /// Its number, from 1.
     pub number: u32,
@@ -135,6 +136,14 @@ impl<'a, E: Endpoint> Call<'a, E> {
                     }
                 })?,
             };
+        let mut request = request;
+        if let Some(remaining) = time_left {
+            // Part of the transport contract: a transport ends the attempt
+            // within it (the built-in ones do), whatever the server does.
+            request
+                .extensions_mut()
+                .insert(crate::AttemptBudget::new(remaining));
+        }
         self.attempts += 1;
         Ok(Attempt {
             request,

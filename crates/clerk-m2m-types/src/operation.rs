@@ -100,6 +100,7 @@ impl Operation {
             Self::ListTokens
                 | Self::RevokeToken
                 | Self::VerifyToken
+                | Self::FetchJwks
                 | Self::ListMachines
                 | Self::GetMachine
                 | Self::UpdateMachine
