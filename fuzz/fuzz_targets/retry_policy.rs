@@ -56,17 +56,22 @@ fn check_retry_after(value: &str) {
 fn drive<E: Endpoint>(params: &E, setup: &Setup, attempts: &[&str]) {
     let config = Config::builder()
         .machine_secret_key("ak_test_fuzz")
+        .retry_policy(setup.policy.clone())
+        .call_timeout(setup.timeout.unwrap_or(Duration::MAX))
         .build()
         .expect("a static config");
     let start = UNIX_EPOCH + Duration::from_secs(1_716_880_000);
     let deadline: Option<SystemTime> = setup.timeout.map(|timeout| start + timeout);
     let limit = setup.policy.attempt_limit();
     let is_create = E::OPERATION == clerk_m2m_types::Operation::CreateToken;
-    let mut call = Call::new(&config, params, setup.policy.clone(), start, setup.timeout)
-        .expect("valid params");
+    let mut call = Call::new(&config, params, start).expect("valid params");
     let mut now = start;
     for (index, line) in attempts.iter().enumerate() {
-        let _request = call.next_request();
+        if call.next_attempt(now).is_err() {
+            // No attempt starts past the deadline.
+            assert!(deadline.is_some_and(|deadline| now >= deadline));
+            break;
+        }
         let mut words = line.splitn(4, ' ');
         let tag = words.next();
         let (result, may_have_been_processed) = match tag {
