@@ -29,8 +29,6 @@ mod builder;
 mod client;
 mod clock;
 #[cfg(feature = "jwt")]
-mod jwt_settings;
-#[cfg(feature = "jwt")]
 mod local_verify;
 mod machines;
 #[cfg(feature = "reqwest-middleware")]

@@ -110,7 +110,10 @@ impl Client {
         transport: Arc<dyn Transport>,
     ) -> Result<Self, ConfigError> {
         #[cfg(feature = "jwt")]
-        let local = crate::jwt_settings::local_verifier(&config)?;
+        let local = {
+            let (plan, options) = config.jwt_key_plan()?;
+            crate::local_verify::LocalVerifier::new(plan, options, Arc::clone(config.clock()))
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 config,

@@ -37,8 +37,6 @@ mod authenticator;
 mod builder;
 mod client;
 #[cfg(feature = "jwt")]
-mod jwt_settings;
-#[cfg(feature = "jwt")]
 mod local_verify;
 mod machines;
 #[cfg(feature = "test-util")]

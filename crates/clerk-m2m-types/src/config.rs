@@ -134,6 +134,16 @@ impl Config {
         &self.jwt
     }
 
+    /// Where this config's JWT keys come from, and the check options: the
+    /// decision every client makes once, when it is built (feature `jwt`).
+    #[cfg(any(feature = "jwt-aws-lc-rs", feature = "jwt-ring"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "jwt", feature = "jwt-ring"))))]
+    pub fn jwt_key_plan(
+        &self,
+    ) -> Result<(crate::jwt::KeyPlan, crate::jwt::VerifyOptions), ConfigError> {
+        self.jwt.clone().plan(self)
+    }
+
     /// The base URL, without a trailing `/`.
     pub fn base_url(&self) -> &str {
         &self.base_url
