@@ -11,7 +11,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use clerk_m2m::types::{Config, CreateTokenParams, Endpoint};
+use clerk_m2m::{Config, CreateTokenParams, Endpoint};
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde_json::json;
 use std::hint::black_box;

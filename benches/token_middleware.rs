@@ -12,8 +12,8 @@
 //!
 //! `cargo bench --bench token_middleware --features reqwest-middleware`
 
-use clerk_m2m::types::token_cache::outgoing::{wants_token, AuthorizationCache};
-use clerk_m2m::types::token_cache::TokenSourceSettings;
+use clerk_m2m::driver::outgoing::{wants_token, AuthorizationCache};
+use clerk_m2m::TokenSourceSettings;
 use clerk_m2m::{Client, CreateTokenParams, TokenMiddleware, TokenSource, TransportError};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use std::future::Future as _;

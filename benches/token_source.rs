@@ -4,7 +4,7 @@
 //!
 //! `cargo bench --bench token_source`
 
-use clerk_m2m::types::token_cache::TokenSourceSettings;
+use clerk_m2m::TokenSourceSettings;
 use clerk_m2m::{Client, CreateTokenParams, TokenSource, TransportError};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::future::Future as _;

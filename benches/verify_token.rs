@@ -19,7 +19,7 @@
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use clerk_m2m::types::jwt::RsaPublicKey;
+use clerk_m2m::jwt::RsaPublicKey;
 use clerk_m2m::{Client, CreateTokenParams, TokenFormat, VerifyTokenParams};
 use clerk_m2m_emulator::Emulator;
 use criterion::{criterion_group, Criterion};

@@ -16,7 +16,7 @@
 //! Prints `tokens created: T` and `requests succeeded: M/N`, and exits
 //! non-zero unless every request succeeded (a 2xx answer).
 
-use clerk_m2m::types::token_cache::TokenSourceSettings;
+use clerk_m2m::TokenSourceSettings;
 use clerk_m2m::{Authenticator, Client, CreateTokenParams, TokenMiddleware, TokenSource};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle};
 use std::error::Error;

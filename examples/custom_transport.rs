@@ -8,8 +8,8 @@
 //! ```
 
 use clerk_m2m::blocking::Client;
-use clerk_m2m::types::{TransportError, TransportErrorKind};
 use clerk_m2m::{CreateTokenParams, ListTokensParams};
+use clerk_m2m::{TransportError, TransportErrorKind};
 use clerk_m2m_emulator::Emulator;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

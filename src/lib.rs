@@ -2,17 +2,20 @@
 //!
 //! Unofficial: not affiliated with or endorsed by Clerk.
 //!
-//! This facade re-exports the workspace's crates:
-//! - [`types`]: the sans-I/O core (params, models, errors, request building,
-//!   response parsing, retry policy), usable alone to mock or to bring your
-//!   own HTTP stack; its everyday items (params, models, errors, [`Config`],
-//!   [`RetryPolicy`], clocks, [`TokenSourceSettings`]…) are also at the crate
-//!   root, whatever the features;
-//! - the async client (feature `async`, on by default) at the crate root:
-//!   `Client`, `ClientBuilder`, `Authenticator`, `TokenSource`, `Transport`
-//!   and `ReqwestTransport`, all of `clerk-m2m-async`;
-//! - `blocking`: the blocking client (feature `blocking`, on by default),
-//!   all of `clerk-m2m-blocking`, built on ureq.
+//! This facade re-exports the workspace's crates, each item at one path:
+//! - the crate root: the everyday items of the sans-I/O core
+//!   (`clerk-m2m-types`: params, models, errors, [`Config`], [`RetryPolicy`],
+//!   clocks, [`TokenSourceSettings`]…), whatever the features, and the async
+//!   client (feature `async`, on by default): `Client`, `ClientBuilder`,
+//!   `Authenticator`, `TokenSource`, `Transport`, `ReqwestTransport` and the
+//!   outgoing-request middleware;
+//! - [`blocking`]-prefixed: the blocking client (feature `blocking`, on by
+//!   default, built on ureq): the same names, for blocking code;
+//! - `jwt` (feature `jwt`): local JWT verification, usable on its own;
+//! - [`driver`]: the state machines and rules the clients drive, for
+//!   people who write their own client;
+//! - `test_util` (feature `test-util`): replaying and capturing transports
+//!   and model constructors for tests.
 //!
 //! # Features
 //!
@@ -22,12 +25,12 @@
 //!   with the ureq transport (`clerk-m2m-blocking` with `ureq`).
 //! - `jwt` (default): local verification of JWT-format M2M tokens in both
 //!   clients' `verify_token` and `Authenticator` (keys from `CLERK_JWT_KEY`
-//!   or the instance's JWKS), and the `types::jwt` module. Without it every
+//!   or the instance's JWKS), and the `jwt` module. Without it every
 //!   token is verified through the API.
 //! - `tracing`: one `tracing` span per attempt in both clients (operation,
 //!   method, path template, attempt, status, trace id; never a secret).
-//! - `test-util`: the clients' `test_util` modules (`ReplayTransport`,
-//!   `CaptureTransport`) and the model constructors of the types crate.
+//! - `test-util`: the `test_util` module (`ReplayTransport`,
+//!   `CaptureTransport`, model constructors, the transport contract).
 //!
 //! With no features this crate is the types crate alone.
 //!
@@ -40,32 +43,36 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub use clerk_m2m_types as types;
-pub use clerk_m2m_types::auth::AuthError;
-pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
-pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
-pub use clerk_m2m_types::{
-    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
-    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
-    MachineList, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
-    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
-};
-pub use clerk_m2m_types::{
-    ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
-    Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,
-    RevokeTokenParams, SecretString, TokenFormat, TransportError, TransportErrorKind,
-    VerifyTokenParams,
-};
+// The core's items (and its `driver`, `jwt` and `test_util` modules), once.
+pub use clerk_m2m_types::*;
 
+#[cfg(feature = "reqwest-middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
+pub use clerk_m2m_async::TokenMiddleware;
 #[cfg(feature = "async")]
 #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
-pub use clerk_m2m_async::*;
+pub use clerk_m2m_async::{
+    Authenticator, Client, ClientBuilder, Machines, TokenSource, TokenSources, Transport,
+};
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use clerk_m2m_async::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};
+#[cfg(feature = "async")]
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
+pub use clerk_m2m_async::{ReqwestTransport, ReqwestTransportBuilder};
 
-/// The blocking client (ureq): everything of `clerk-m2m-blocking`.
+/// The blocking client (ureq): the same names as the crate root's async
+/// client, for blocking code. Models, params and errors are the root's.
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking {
-    pub use clerk_m2m_blocking::*;
+    #[cfg(feature = "ureq-middleware")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ureq-middleware")))]
+    pub use clerk_m2m_blocking::TokenMiddleware;
+    pub use clerk_m2m_blocking::{
+        Authenticator, Client, ClientBuilder, Machines, TokenSource, TokenSources, Transport,
+        UreqTransport, UreqTransportBuilder,
+    };
 }
 
 /// The README's examples, compiled and run as doctests (they assume the

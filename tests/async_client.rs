@@ -3,11 +3,11 @@
 
 mod support;
 
-use clerk_m2m::types::{RetryAfter, USER_AGENT};
 use clerk_m2m::{
     Client, CreateTokenParams, Delivery, Error, ListTokensParams, ReqwestTransport, RetryPolicy,
     RevokeTokenParams, TokenFormat, TransportErrorKind, VerifyTokenParams,
 };
+use clerk_m2m::{RetryAfter, USER_AGENT};
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{RecordedRequest, Reply, ScriptedServer, TOKEN_JSON};

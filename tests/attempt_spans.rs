@@ -1,7 +1,7 @@
 //! One `clerk_m2m.attempt` span per attempt, with the same fields for both
 //! clients, and never an id, key or token in any span or event.
 
-use clerk_m2m::types::{RevokeTokenParams, TransportError};
+use clerk_m2m::{RevokeTokenParams, TransportError};
 use std::fmt::{self, Write as _};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

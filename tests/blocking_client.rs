@@ -5,11 +5,12 @@
 
 mod support;
 
-use clerk_m2m::blocking::{
-    Client, CreateTokenParams, Delivery, Error, ListTokensParams, RetryPolicy, RevokeTokenParams,
-    TokenFormat, TransportErrorKind, UreqTransport, VerifyTokenParams,
+use clerk_m2m::blocking::{Client, UreqTransport};
+use clerk_m2m::{
+    CreateTokenParams, Delivery, Error, ListTokensParams, RetryPolicy, RevokeTokenParams,
+    TokenFormat, TransportErrorKind, VerifyTokenParams,
 };
-use clerk_m2m::types::{RetryAfter, USER_AGENT};
+use clerk_m2m::{RetryAfter, USER_AGENT};
 use serde_json::json;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use support::{RecordedRequest, Reply, ScriptedServer, TOKEN_JSON};

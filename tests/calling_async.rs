@@ -6,11 +6,11 @@
 mod downstream;
 
 use bytes::Bytes;
-use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m::{
     BoxError, Client, CreateTokenParams, ManualClock, TokenLayer, TokenMiddleware, TokenService,
     TokenSource,
 };
+use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault};
 use downstream::Downstream;
 use http::StatusCode;

@@ -10,8 +10,8 @@
 mod downstream;
 
 use clerk_m2m::blocking::{Client, TokenMiddleware, TokenSource};
-use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m::{CreateTokenParams, ManualClock};
+use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault};
 use downstream::Downstream;
 use http::StatusCode;

@@ -2,12 +2,10 @@
 //! emulator enforces, expiry via its clock, and each injected fault reaching
 //! the client as the right typed error.
 
-use clerk_m2m::types::{
-    Delivery, Error, RequestError, RetryAfter, RetryPolicy, TransportErrorKind,
-};
 use clerk_m2m::{
     Client, CreateTokenParams, ListTokensParams, RevokeTokenParams, TokenFormat, VerifyTokenParams,
 };
+use clerk_m2m::{Delivery, Error, RequestError, RetryAfter, RetryPolicy, TransportErrorKind};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault, RateLimit, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -51,7 +49,7 @@ async fn full_lifecycle_of_an_opaque_token() {
         )
         .await
         .unwrap();
-    assert!(clerk_m2m::types::is_token_id(&created.id));
+    assert!(clerk_m2m::is_token_id(&created.id));
     assert_eq!(created.subject, machine_a);
     assert!(created.has_scope(emulator.machines()[1].id()));
     let lifetime = created.expiration.unwrap() - created.created_at;

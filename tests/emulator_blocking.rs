@@ -2,10 +2,10 @@
 //! expiry via the emulator's clock, and injected faults as typed errors.
 
 use clerk_m2m::blocking::Client;
-use clerk_m2m::types::{Delivery, Error, RetryAfter, RetryPolicy, TransportErrorKind};
 use clerk_m2m::{
     CreateTokenParams, ListTokensParams, M2mToken, RevokeTokenParams, VerifyTokenParams,
 };
+use clerk_m2m::{Delivery, Error, RetryAfter, RetryPolicy, TransportErrorKind};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault, RateLimit, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};

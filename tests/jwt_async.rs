@@ -7,8 +7,8 @@
 
 mod support;
 
-use clerk_m2m::types::jwt::JwtErrorKind;
-use clerk_m2m::types::Error;
+use clerk_m2m::jwt::JwtErrorKind;
+use clerk_m2m::Error;
 use clerk_m2m::{
     Client, CreateTokenParams, ManualClock, ReqwestTransport, RetryPolicy, TokenFormat, Transport,
     VerifyTokenParams,

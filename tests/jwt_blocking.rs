@@ -5,12 +5,11 @@
 //! equal to the API's. Time moves by `ManualClock`; every server is on
 //! loopback.
 
-use clerk_m2m::blocking::{
-    Client, ClientBuilder, ManualClock, RetryPolicy, Transport, TransportError, UreqTransport,
-};
-use clerk_m2m::types::jwt::JwtErrorKind;
-use clerk_m2m::types::Error;
+use clerk_m2m::blocking::{Client, ClientBuilder, Transport, UreqTransport};
+use clerk_m2m::jwt::JwtErrorKind;
+use clerk_m2m::Error;
 use clerk_m2m::{CreateTokenParams, TokenFormat, VerifyTokenParams};
+use clerk_m2m::{ManualClock, RetryPolicy, TransportError};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle};
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -412,7 +411,7 @@ fn a_bad_pem_fails_the_build() {
         .build()
         .unwrap_err();
     assert!(
-        matches!(error, clerk_m2m::types::ConfigError::InvalidJwtKey { .. }),
+        matches!(error, clerk_m2m::ConfigError::InvalidJwtKey { .. }),
         "{error:?}"
     );
 }
@@ -501,7 +500,8 @@ fn a_closure_is_a_clock() {
 /// (JWT scopes untrusted by default), and the status to answer.
 #[test]
 fn the_blocking_authenticator_maps_outcomes_to_codes_and_statuses() {
-    use clerk_m2m::blocking::{AuthErrorKind, Authenticator};
+    use clerk_m2m::blocking::Authenticator;
+    use clerk_m2m::AuthErrorKind;
 
     let emulator = Emulator::start().unwrap();
     let me = emulator.machines()[1].id().to_owned();

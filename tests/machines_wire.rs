@@ -5,12 +5,12 @@
 
 mod support;
 
-use clerk_m2m::types::{MachineRequestError, Operation, RequestError, RetryPolicy, USER_AGENT};
 use clerk_m2m::{
     AddMachineScopeParams, Config, CreateMachineParams, DeleteMachineParams, Error,
     GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
     RotateMachineSecretKeyParams, UpdateMachineParams,
 };
+use clerk_m2m::{MachineRequestError, Operation, RequestError, RetryPolicy, USER_AGENT};
 use std::time::Duration;
 use support::{RecordedRequest, Reply, ScriptedServer};
 

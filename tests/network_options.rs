@@ -10,8 +10,8 @@ mod proxy;
 #[path = "support/tls.rs"]
 mod tls;
 
-use clerk_m2m::types::{Delivery, Proxy, TlsBackend, TransportErrorKind, TransportSettings};
-use clerk_m2m::types::{TransportBuilder, TransportError};
+use clerk_m2m::{Delivery, Proxy, TlsBackend, TransportErrorKind, TransportSettings};
+use clerk_m2m::{TransportBuilder, TransportError};
 use proxy::{RecordingProxy, PROXIED};
 use tls::{PrivateCaServer, TLS_OK};
 
@@ -127,7 +127,7 @@ fn a_bundle_without_a_usable_certificate_is_refused_when_built() {
         assert!(
             matches!(
                 error,
-                clerk_m2m::types::ConfigError::InvalidRootCertificate { index: 0, .. }
+                clerk_m2m::ConfigError::InvalidRootCertificate { index: 0, .. }
             ),
             "{error:?}"
         );
@@ -158,7 +158,7 @@ fn native_tls_needs_its_feature() {
         .tls_backend(TlsBackend::NativeTls)
         .build()
         .expect("settings");
-    let expected = clerk_m2m::types::ConfigError::TlsBackendUnavailable {
+    let expected = clerk_m2m::ConfigError::TlsBackendUnavailable {
         backend: TlsBackend::NativeTls,
     };
     let errors = [

@@ -9,8 +9,8 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use clerk_m2m::types::{Error, RetryPolicy};
 use clerk_m2m::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyTokenParams};
+use clerk_m2m::{Error, RetryPolicy};
 use std::io::Write;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;

@@ -5,7 +5,7 @@
 #[path = "support/proxy.rs"]
 mod proxy;
 
-use clerk_m2m::types::{Proxy, TransportSettings};
+use clerk_m2m::{Proxy, TransportSettings};
 use clerk_m2m_types::test_util::{LoopbackServer, Reply};
 use proxy::RecordingProxy;
 

@@ -1,8 +1,8 @@
 //! No secret reaches `Debug` (`{:?}`, `{:#?}`) or `Display` (`{}`): sentinel
 //! values in every key and token field, and in bodies the errors quote.
 
-use clerk_m2m::types::call::Call;
-use clerk_m2m::types::{
+use clerk_m2m::driver::call::Call;
+use clerk_m2m::{
     ApiError, Config, ConfigBuilder, CreateTokenParams, DecodeError, Endpoint, Error,
     ListTokensParams, M2mToken, M2mTokenList, RequestError, RevokeTokenParams, SecretString,
     TransportError, TransportErrorKind, VerifyTokenParams,
@@ -122,7 +122,7 @@ fn every_error_variant() {
     let transport = TransportError::new(TransportErrorKind::ConnectionLost);
     assert_clean("TransportError", &transport);
 
-    let operation = clerk_m2m::types::Operation::VerifyToken;
+    let operation = clerk_m2m::Operation::VerifyToken;
     let errors = [
         Error::InvalidRequest {
             operation,

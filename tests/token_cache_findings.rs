@@ -5,8 +5,8 @@
 //! - a failing API must not be hammered: failures back off;
 //! - a wrong local wall clock must not change how often tokens are minted.
 
-use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m::{Client, CreateTokenParams, ManualClock, TokenSource};
+use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault};
 use std::time::Duration;
 

@@ -3,9 +3,9 @@
 //! backoff, a caller that gives up never cancels the create. Time moves by
 //! `ManualClock`.
 
-use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
-use clerk_m2m::types::Error;
+use clerk_m2m::Error;
 use clerk_m2m::{Client, CreateTokenParams, ManualClock, TokenSource, TransportError};
+use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m_emulator::Emulator;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

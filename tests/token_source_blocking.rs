@@ -2,10 +2,11 @@
 //! the refresh margin, errors shared and retried after the backoff. Time
 //! moves by `ManualClock`; the emulator is on loopback.
 
-use clerk_m2m::blocking::{Client, ManualClock, TokenSource, TransportError};
-use clerk_m2m::types::token_cache::{RefreshPolicy, TokenSourceSettings};
-use clerk_m2m::types::{Error, RetryPolicy};
+use clerk_m2m::blocking::{Client, TokenSource};
 use clerk_m2m::CreateTokenParams;
+use clerk_m2m::{Error, RetryPolicy};
+use clerk_m2m::{ManualClock, TransportError};
+use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,7 +2,8 @@
 //! set is never empty, and the response parser agrees with the JSON reader.
 #![no_main]
 
-use clerk_m2m_types::jwt::{parse_jwks_response, KeySet};
+use clerk_m2m_types::driver::jwks::parse_jwks_response;
+use clerk_m2m_types::jwt::KeySet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

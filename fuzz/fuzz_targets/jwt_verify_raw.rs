@@ -4,7 +4,7 @@
 #![no_main]
 
 use clerk_m2m_fuzz::{now, TestSigner};
-use clerk_m2m_types::auth::{classify_bearer, BearerKind};
+use clerk_m2m_types::driver::auth::{classify_bearer, BearerKind};
 use clerk_m2m_types::jwt::{is_m2m_jwt, verify, KeySet, VerifyOptions};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;

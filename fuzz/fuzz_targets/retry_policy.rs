@@ -12,7 +12,7 @@
 //! delay-seconds `Retry-After` parses to exactly its number.
 #![no_main]
 
-use clerk_m2m_types::call::{Call, Step};
+use clerk_m2m_types::driver::call::{Call, Step};
 use clerk_m2m_types::{
     Config, CreateTokenParams, Delivery, Endpoint, ListTokensParams, RetryAfter, RetryPolicy,
     RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,

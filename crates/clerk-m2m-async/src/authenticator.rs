@@ -1,11 +1,11 @@
 //! The receiving side: from an `Authorization` header to a verified machine.
 
 use crate::Client;
-use clerk_m2m_types::auth::{
-    bearer_token, bearer_token_from_headers, bearer_token_from_value, classify_bearer, AuthError,
-    AuthRules,
+use clerk_m2m_types::driver::auth::{
+    bearer_token, bearer_token_from_headers, bearer_token_from_value, classify_bearer,
 };
 use clerk_m2m_types::M2mToken;
+use clerk_m2m_types::{AuthError, AuthRules};
 use http::HeaderValue;
 
 /// Authenticates incoming machine-to-machine requests.
@@ -15,7 +15,7 @@ use http::HeaderValue;
 /// API) and returns the verified token: its `subject` is the calling
 /// machine. A bearer that is neither (an API key, a session JWT, junk) is
 /// refused without a request to Clerk
-/// ([`classify_bearer`](clerk_m2m_types::auth::classify_bearer)). Optionally requires that the token be allowed to call this
+/// ([`classify_bearer`](clerk_m2m_types::driver::auth::classify_bearer)). Optionally requires that the token be allowed to call this
 /// service ([`require_scope`](Self::require_scope)).
 ///
 /// # JWT scopes are not trusted by default

@@ -2,7 +2,7 @@
 
 use crate::clock::CallClock;
 use crate::{ClientBuilder, Transport};
-use clerk_m2m_types::call::{AttemptSpan, Call, Step};
+use clerk_m2m_types::driver::call::{AttemptSpan, Call, Step};
 use clerk_m2m_types::{
     Config, ConfigError, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken,
     M2mTokenList, RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,

@@ -45,14 +45,6 @@ mod transport;
 
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
-pub use clerk_m2m_types::auth::AuthError;
-pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
-pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
-#[cfg(feature = "reqwest")]
-pub use clerk_m2m_types::{
-    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-};
 pub use client::Client;
 pub use machines::Machines;
 #[cfg(feature = "reqwest-middleware")]
@@ -65,16 +57,6 @@ pub use token_source::{TokenSource, TokenSources};
 pub use tower_token_layer::{BoxError, CloneBody, NoReplay, ReplayBody, TokenLayer, TokenService};
 pub use transport::Transport;
 
-pub use clerk_m2m_types as types;
-pub use clerk_m2m_types::{
-    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
-    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
-    MachineList, MachineRequestError, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
-    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
-};
-pub use clerk_m2m_types::{
-    ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
-    Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,
-    RevokeTokenParams, SecretString, TokenFormat, TransportError, TransportErrorKind,
-    VerifyTokenParams,
-};
+// Everything of the core (models, params, errors, settings, and its
+// `driver`, `jwt` and `test_util` modules) at this crate's root, once.
+pub use clerk_m2m_types::*;

@@ -1,14 +1,15 @@
 //! Local verification of M2M JWTs for [`Client::verify_token`]: the keys
 //! decided when the client was built, and the driver of
-//! [`JwksVerifier`](clerk_m2m_types::jwt::JwksVerifier), which holds every
+//! [`JwksVerifier`](clerk_m2m_types::driver::jwks::JwksVerifier), which holds every
 //! rule. This module adds its lock, its wait (a [`Notify`]) and its fetch:
 //! a task of its own, so that callers that give up do not cancel it.
 
 use crate::{Client, Clock};
-use clerk_m2m_types::jwt::{
-    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksStep, JwksVerifier, JwtError,
-    KeyLookup, KeyPlan, KeySet, M2mJwt, VerifyOptions,
+use clerk_m2m_types::driver::jwks::{
+    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup,
+    KeyPlan, M2mJwt,
 };
+use clerk_m2m_types::jwt::{JwtError, KeySet, VerifyOptions};
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;

@@ -1,7 +1,7 @@
 //! Outgoing requests through `reqwest-middleware` carry a cached M2M token.
 
 use crate::TokenSource;
-use clerk_m2m_types::token_cache::outgoing::{
+use clerk_m2m_types::driver::outgoing::{
     retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use clerk_m2m_types::{Error, M2mToken};
@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// - A request that already has an `Authorization` header is sent as it is.
 /// - The token is the source's cached one: one create for all requests
 ///   until the refresh point (see
-///   [`RefreshPolicy`](clerk_m2m_types::token_cache::RefreshPolicy)). If no
+///   [`RefreshPolicy`](clerk_m2m_types::RefreshPolicy)). If no
 ///   token can be had, the request is not sent and the call fails with
 ///   [`reqwest_middleware::Error::Middleware`] wrapping the typed
 ///   [`Error`] (downcast it to read its status or code).

@@ -67,7 +67,7 @@ use async_trait::async_trait;
 use clerk_m2m_types::TransportError;
 use http::{Request, Response};
 
-pub use clerk_m2m_types::test_util::{json_response, CaptureTransport, ReplayTransport};
+pub use clerk_m2m_types::test_util::*;
 
 #[async_trait]
 impl Transport for ReplayTransport {

@@ -2,9 +2,10 @@
 //! `Notify`, each create run in its own task.
 
 use crate::Client;
-use clerk_m2m_types::token_cache::{
-    bearer_header, NewTokenSource, Step, Ticket, TokenCache, TokenSourceSettings,
+use clerk_m2m_types::driver::token_cache::{
+    bearer_header, NewTokenSource, Step, Ticket, TokenCache,
 };
+use clerk_m2m_types::TokenSourceSettings;
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
@@ -16,7 +17,7 @@ use tokio::sync::Notify;
 ///
 /// Each create mints a billed token; a `TokenSource` creates one on first
 /// use and reuses it until its refresh point (see
-/// [`RefreshPolicy`](clerk_m2m_types::token_cache::RefreshPolicy)). The
+/// [`RefreshPolicy`](clerk_m2m_types::RefreshPolicy)). The
 /// rules live in [`TokenCache`]; this type only runs them:
 ///
 /// - concurrent callers on a cold or expiring source share one create;
@@ -32,7 +33,7 @@ use tokio::sync::Notify;
 ///
 /// ```
 /// use clerk_m2m_async::{Client, CreateTokenParams, TokenSource, TransportError};
-/// use clerk_m2m_async::types::token_cache::TokenSourceSettings;
+/// use clerk_m2m_async::TokenSourceSettings;
 ///
 /// # tokio::runtime::Builder::new_current_thread().enable_time().build()?.block_on(async {
 /// let transport = |_request: http::Request<Vec<u8>>| async {
@@ -168,10 +169,10 @@ impl TokenSource {
 
 /// One [`TokenSource`] per distinct create (key, format, claims, lifetime,
 /// `min_remaining_ttl_seconds`; see
-/// [`CreateKey`](clerk_m2m_types::token_cache::CreateKey)): a service that
+/// [`CreateKey`](clerk_m2m_types::driver::token_cache::CreateKey)): a service that
 /// calls two audiences with different claims keeps two tokens, and every
 /// caller asking for the same create shares one. See
-/// [`token_cache::TokenSources`](clerk_m2m_types::token_cache::TokenSources)
+/// [`token_cache::TokenSources`](clerk_m2m_types::driver::token_cache::TokenSources)
 /// for its methods.
 ///
 /// Cheap to clone; clones share the sources.
@@ -205,7 +206,7 @@ impl TokenSource {
 /// # })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub type TokenSources = clerk_m2m_types::token_cache::TokenSources<TokenSource>;
+pub type TokenSources = clerk_m2m_types::driver::token_cache::TokenSources<TokenSource>;
 
 impl NewTokenSource for TokenSource {
     type Client = Client;

@@ -2,7 +2,7 @@
 //! cached M2M token.
 
 use crate::TokenSource;
-use clerk_m2m_types::token_cache::outgoing::{
+use clerk_m2m_types::driver::outgoing::{
     retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use http::{Request, Response};

@@ -4,8 +4,9 @@ use crate::context::Settings;
 use crate::span::AuthSpan;
 use crate::verify::verify_token;
 use crate::{Rejection, VerifiedMachine};
-use clerk_m2m_types::auth::{token_format, AuthError, AuthRules};
+use clerk_m2m_types::driver::auth::token_format;
 use clerk_m2m_types::SecretString;
+use clerk_m2m_types::{AuthError, AuthRules};
 use tracing::Instrument as _;
 
 /// What the layer does with a request.

@@ -4,7 +4,7 @@
 use crate::rejection::Style;
 use crate::{Rejection, VerifiedMachine};
 use clerk_m2m_async::Client;
-use clerk_m2m_types::auth::{AuthError, AuthRules};
+use clerk_m2m_types::{AuthError, AuthRules};
 use http::Extensions;
 use std::sync::Arc;
 

@@ -109,7 +109,7 @@ pub use rejection::{Rejection, RejectionBody};
 pub use require_scope::{RequireScope, RequireScopeService};
 pub use service::M2mAuthService;
 
-pub use clerk_m2m_types::auth::Rfc6750Error;
+pub use clerk_m2m_types::driver::auth::Rfc6750Error;
 pub use clerk_m2m_types::{AuthErrorKind, TokenFormat};
 
 /// The README's examples, compiled as doctests.

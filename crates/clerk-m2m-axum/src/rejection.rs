@@ -2,7 +2,8 @@
 //! challenge and body.
 
 use crate::Realm;
-use clerk_m2m_types::auth::{AuthError, Rfc6750Error};
+use clerk_m2m_types::driver::auth::Rfc6750Error;
+use clerk_m2m_types::AuthError;
 use clerk_m2m_types::AuthErrorKind;
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderValue, StatusCode};
@@ -245,7 +246,8 @@ impl RejectionBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clerk_m2m_types::auth::{bearer_token, AuthRules};
+    use clerk_m2m_types::driver::auth::bearer_token;
+    use clerk_m2m_types::AuthRules;
     use clerk_m2m_types::{M2mToken, TokenFormat};
 
     fn unscoped() -> AuthError {

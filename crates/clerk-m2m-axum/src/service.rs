@@ -2,7 +2,7 @@
 
 use crate::authenticate::{authenticate, Outcome};
 use crate::context::{AuthContext, Settings};
-use clerk_m2m_types::auth::bearer_token_from_headers;
+use clerk_m2m_types::driver::auth::bearer_token_from_headers;
 use clerk_m2m_types::SecretString;
 use std::fmt;
 use std::future::Future;

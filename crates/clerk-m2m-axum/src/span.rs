@@ -1,7 +1,7 @@
 //! One tracing span per authentication. Never the token.
 
 use crate::authenticate::Outcome;
-use clerk_m2m_types::auth::AuthError;
+use clerk_m2m_types::AuthError;
 use clerk_m2m_types::TokenFormat;
 use std::fmt;
 use tracing::field::Empty;

@@ -1,7 +1,7 @@
 //! The blocking client: sends what `clerk-m2m-types` builds, retries as its policy says.
 
 use crate::{ClientBuilder, Transport};
-use clerk_m2m_types::call::{AttemptSpan, Call, Step};
+use clerk_m2m_types::driver::call::{AttemptSpan, Call, Step};
 use clerk_m2m_types::{
     Config, ConfigError, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken,
     M2mTokenList, RevokeTokenParams, VerifyTokenParams,

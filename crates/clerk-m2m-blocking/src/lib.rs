@@ -3,9 +3,9 @@
 //! # Deadlines in blocking code
 //!
 //! Each call is bounded by [`ClientBuilder::call_timeout`] (default
-//! [`DEFAULT_CALL_TIMEOUT`](clerk_m2m_types::DEFAULT_CALL_TIMEOUT), 30 s). A blocking transport cannot be
+//! [`DEFAULT_CALL_TIMEOUT`], 30 s). A blocking transport cannot be
 //! interrupted from outside, so the client hands each attempt the time left
-//! before the deadline as a [`AttemptBudget`](clerk_m2m_types::AttemptBudget) request extension, and
+//! before the deadline as a [`AttemptBudget`] request extension, and
 //! never starts an attempt, nor a wait before a retry, past the deadline.
 //! `UreqTransport` ends every attempt within its budget whatever the server
 //! does (silent, late, dribbling or stalling the body), so a call with it
@@ -51,14 +51,6 @@ mod ureq_transport;
 
 pub use authenticator::Authenticator;
 pub use builder::ClientBuilder;
-pub use clerk_m2m_types::auth::AuthError;
-pub use clerk_m2m_types::clock::{Clock, ManualClock, SystemClock};
-pub use clerk_m2m_types::token_cache::{RefreshPolicy, TokenSourceSettings};
-#[cfg(feature = "ureq")]
-pub use clerk_m2m_types::{
-    Proxy, TlsBackend, TransportSettings, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_BODY_BYTES, DEFAULT_POOL_IDLE_TIMEOUT,
-};
 pub use client::Client;
 pub use machines::Machines;
 pub use token_source::{TokenSource, TokenSources};
@@ -69,16 +61,6 @@ pub use ureq_token_middleware::TokenMiddleware;
 #[cfg_attr(docsrs, doc(cfg(feature = "ureq")))]
 pub use ureq_transport::{UreqTransport, UreqTransportBuilder};
 
-pub use clerk_m2m_types as types;
-pub use clerk_m2m_types::{
-    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
-    DeletedMachineScope, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, Machine,
-    MachineList, MachineRequestError, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
-    RotateMachineSecretKeyParams, ScopedMachine, UpdateMachineParams,
-};
-pub use clerk_m2m_types::{
-    ApiError, AuthErrorKind, Config, ConfigBuilder, ConfigError, CreateTokenParams, Delivery,
-    Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList, Operation, RetryPolicy,
-    RevokeTokenParams, SecretString, TokenFormat, TransportError, TransportErrorKind,
-    VerifyTokenParams,
-};
+// Everything of the core (models, params, errors, settings, and its
+// `driver`, `jwt` and `test_util` modules) at this crate's root, once.
+pub use clerk_m2m_types::*;

@@ -1,15 +1,16 @@
 //! Local verification of M2M JWTs for [`Client::verify_token`]: the keys
 //! decided when the client was built, and the driver of
-//! [`JwksVerifier`](clerk_m2m_types::jwt::JwksVerifier), which holds every
+//! [`JwksVerifier`](clerk_m2m_types::driver::jwks::JwksVerifier), which holds every
 //! rule. This module adds its lock, its wait (a [`Condvar`]) and its fetch,
 //! made by the calling thread (which cannot be cancelled); a transport that
 //! panics still releases the threads waiting for that fetch.
 
 use crate::{Client, Clock};
-use clerk_m2m_types::jwt::{
-    classify, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, JwtError, KeyLookup,
-    KeyPlan, M2mJwt, VerifyOptions,
+use clerk_m2m_types::driver::jwks::{
+    classify, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, KeyLookup, KeyPlan,
+    M2mJwt,
 };
+use clerk_m2m_types::jwt::{JwtError, VerifyOptions};
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 

@@ -61,7 +61,7 @@ use crate::Transport;
 use clerk_m2m_types::TransportError;
 use http::{Request, Response};
 
-pub use clerk_m2m_types::test_util::{json_response, CaptureTransport, ReplayTransport};
+pub use clerk_m2m_types::test_util::*;
 
 impl Transport for ReplayTransport {
     fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {

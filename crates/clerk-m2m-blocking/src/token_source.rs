@@ -2,9 +2,10 @@
 //! `Condvar`, each create run on its own thread.
 
 use crate::Client;
-use clerk_m2m_types::token_cache::{
-    bearer_header, NewTokenSource, Step, Ticket, TokenCache, TokenSourceSettings,
+use clerk_m2m_types::driver::token_cache::{
+    bearer_header, NewTokenSource, Step, Ticket, TokenCache,
 };
+use clerk_m2m_types::TokenSourceSettings;
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
@@ -14,7 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 ///
 /// Each create mints a billed token; a `TokenSource` creates one on first
 /// use and reuses it until its refresh point (see
-/// [`RefreshPolicy`](clerk_m2m_types::token_cache::RefreshPolicy)). The
+/// [`RefreshPolicy`](clerk_m2m_types::RefreshPolicy)). The
 /// rules live in [`TokenCache`]; this type only runs them:
 ///
 /// - concurrent threads on a cold or expiring source share one create;
@@ -29,7 +30,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 ///
 /// ```
 /// use clerk_m2m_blocking::{Client, CreateTokenParams, TokenSource, TransportError};
-/// use clerk_m2m_blocking::types::token_cache::TokenSourceSettings;
+/// use clerk_m2m_blocking::TokenSourceSettings;
 ///
 /// let transport = |_request: http::Request<Vec<u8>>| {
 ///     let token = r#"{"id":"mt_0123456789abcdef0123456789abcdef","subject":"mch_1",
@@ -162,8 +163,8 @@ impl TokenSource {
 
 /// One [`TokenSource`] per distinct create, shared by every caller asking
 /// for it: see
-/// [`token_cache::TokenSources`](clerk_m2m_types::token_cache::TokenSources).
-pub type TokenSources = clerk_m2m_types::token_cache::TokenSources<TokenSource>;
+/// [`token_cache::TokenSources`](clerk_m2m_types::driver::token_cache::TokenSources).
+pub type TokenSources = clerk_m2m_types::driver::token_cache::TokenSources<TokenSource>;
 
 impl NewTokenSource for TokenSource {
     type Client = Client;

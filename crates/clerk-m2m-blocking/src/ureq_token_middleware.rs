@@ -1,7 +1,7 @@
 //! Outgoing requests through a ureq 3 agent carry a cached M2M token.
 
 use crate::TokenSource;
-use clerk_m2m_types::token_cache::outgoing::{
+use clerk_m2m_types::driver::outgoing::{
     retry_with, verdict, wants_token, Attempt, AuthorizationCache, Verdict,
 };
 use clerk_m2m_types::{Error, M2mToken};

@@ -18,9 +18,8 @@ mod mint;
 use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use clerk_m2m_types::jwt::{
-    classify, is_m2m_jwt, verify, Classified, KeySet, VerifyOptions, CRYPTO_BACKEND,
-};
+use clerk_m2m_types::driver::jwks::{classify, Classified};
+use clerk_m2m_types::jwt::{is_m2m_jwt, verify, KeySet, VerifyOptions, CRYPTO_BACKEND};
 use criterion::{black_box, criterion_group, Criterion};
 use mint::{header, now, payload, TestKey};
 use serde_json::json;

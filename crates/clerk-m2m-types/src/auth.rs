@@ -89,7 +89,7 @@ impl AuthErrorKind {
     /// Classifies a failed `Client::verify_token` (of either client).
     ///
     /// ```
-    /// use clerk_m2m_types::auth::AuthErrorKind;
+    /// use clerk_m2m_types::AuthErrorKind;
     /// use clerk_m2m_types::{ApiError, Error, Operation};
     ///
     /// let not_found = Error::Api {
@@ -230,7 +230,8 @@ pub enum BearerKind {
 /// base64url token counts as an M2M JWT and is left to the API.
 ///
 /// ```
-/// use clerk_m2m_types::auth::{classify_bearer, AuthErrorKind, BearerKind};
+/// use clerk_m2m_types::driver::auth::{classify_bearer, BearerKind};
+/// use clerk_m2m_types::AuthErrorKind;
 ///
 /// assert_eq!(classify_bearer("mt_opaque_value")?, BearerKind::Opaque);
 /// for junk in ["hello", "sk_live_example", "ak_example", "oat_example"] {
@@ -471,7 +472,7 @@ impl AuthError {
     /// header, another scheme) and when the fault is ours (a 5xx).
     ///
     /// ```
-    /// use clerk_m2m_types::auth::{bearer_token, Rfc6750Error};
+    /// use clerk_m2m_types::driver::auth::{bearer_token, Rfc6750Error};
     ///
     /// let no_header = bearer_token(None).unwrap_err();
     /// assert_eq!(no_header.rfc6750_error(), None);

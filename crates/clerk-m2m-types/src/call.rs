@@ -1,12 +1,5 @@
 //! One call from first attempt to final result, as a sans-I/O state machine.
-//!
-//! A client asks [`Call::next_attempt`] for the bytes to send, sends them its
-//! own way, and hands what happened to [`Call::handle`], which says whether
-//! the call is done or should be tried again after a delay. Sleeping, the
-//! clock and randomness stay with the client, so both clients (and any
-//! custom one) share the same retry and parsing behaviour.
 
-pub use crate::attempt_span::AttemptSpan;
 use crate::error::{ApiError, Delivery, Error, TransportError, TransportErrorKind};
 use crate::retry::{Outcome, RetryDecision};
 use crate::{Config, Endpoint, Operation};
@@ -44,7 +37,7 @@ pub struct Attempt {
 /// attempt sends it as built (no copy), a retry rebuilds it from the params.
 ///
 /// ```
-/// use clerk_m2m_types::call::{Call, Step};
+/// use clerk_m2m_types::driver::call::{Call, Step};
 /// use clerk_m2m_types::{Config, VerifyTokenParams};
 /// use std::time::{Duration, SystemTime};
 ///

@@ -65,7 +65,7 @@ impl<C: Clock + ?Sized> Clock for Arc<C> {
 /// corrected system clock), which the monotonic side never sees.
 ///
 /// ```
-/// use clerk_m2m_types::clock::{Clock, ManualClock};
+/// use clerk_m2m_types::{Clock, ManualClock};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let clock = ManualClock::new(SystemTime::UNIX_EPOCH + Duration::from_secs(1_716_880_000));

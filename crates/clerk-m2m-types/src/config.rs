@@ -264,7 +264,7 @@ impl ConfigBuilder {
 
     /// The clock read by calls (deadlines), the JWKS cache and local JWT
     /// verification (default [`SystemClock`]). Tests pass a
-    /// [`ManualClock`](crate::clock::ManualClock) to move through expiry
+    /// [`ManualClock`](crate::ManualClock) to move through expiry
     /// and cooldowns without sleeping.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -433,7 +433,7 @@ macro_rules! config_setters {
             /// Bound on one call, every attempt and wait included (see [`ConfigBuilder::call_timeout`](clerk_m2m_types::ConfigBuilder::call_timeout)).
             call_timeout(timeout: ::std::time::Duration);
             /// The clock (see [`ConfigBuilder::clock`](clerk_m2m_types::ConfigBuilder::clock)).
-            clock(clock: impl $crate::clock::Clock);
+            clock(clock: impl $crate::Clock);
         }
         #[cfg(feature = "jwt")]
         $crate::config_setters! {

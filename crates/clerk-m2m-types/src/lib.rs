@@ -10,7 +10,7 @@
 //! - `jwt-aws-lc-rs`: `jwt` with aws-lc-rs: each key is parsed once per
 //!   algorithm and kept. Wins if both backends are on.
 //! - `jwt-ring`: `jwt` with ring 0.17 instead.
-//! - `tracing`: one `tracing` span per attempt ([`call::AttemptSpan`]):
+//! - `tracing`: one `tracing` span per attempt ([`driver::call::AttemptSpan`]):
 //!   operation, method, path template (never a real id), attempt number,
 //!   status and Clerk trace id. Never a header, body, claim, key or token.
 //! - `test-util`: the `test_util` module: constructors for the
@@ -21,11 +21,12 @@
 
 mod attempt;
 mod attempt_span;
-pub mod auth;
-pub mod call;
-pub mod clock;
+mod auth;
+mod call;
+mod clock;
 mod config;
-pub mod error;
+pub mod driver;
+mod error;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -37,17 +38,18 @@ mod operation;
 mod params;
 mod parse;
 mod request;
-pub mod retry;
+mod retry;
 mod secret;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod test_util;
-pub mod token_cache;
+mod token_cache;
 mod transport_settings;
 mod url;
 
 pub use attempt::AttemptBudget;
 pub use auth::{AuthError, AuthErrorKind, AuthRules};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CALL_TIMEOUT,
     ENV_API_URL, ENV_MACHINE_SECRET_KEY, ENV_SECRET_KEY, USER_AGENT,
@@ -71,6 +73,10 @@ pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyT
 pub use request::CLERK_API_VERSION_HEADER;
 pub use retry::RetryPolicy;
 pub use secret::SecretString;
+pub use token_cache::{
+    RefreshPolicy, TokenSourceSettings, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF,
+    DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
+};
 pub use transport_settings::{
     FromTransportSettings, Proxy, TlsBackend, TransportBuilder, TransportSettings,
     DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES,

@@ -1,7 +1,4 @@
 //! When to try a call again: a pure function of what happened.
-//!
-//! The clock (`now`) and randomness (`jitter`) are arguments, so the policy
-//! is deterministic and both clients share it.
 
 use crate::error::{Delivery, RetryAfter, TransportError, TransportErrorKind};
 use crate::Operation;
@@ -55,7 +52,8 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 ///   scaled by the jitter sample.
 ///
 /// ```
-/// use clerk_m2m_types::retry::{Outcome, RetryDecision, RetryPolicy};
+/// use clerk_m2m_types::driver::retry::{Outcome, RetryDecision};
+/// use clerk_m2m_types::RetryPolicy;
 /// use clerk_m2m_types::{Operation, RetryAfter};
 /// use std::time::{Duration, SystemTime};
 ///

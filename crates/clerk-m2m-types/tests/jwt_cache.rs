@@ -5,9 +5,10 @@
 #[path = "fixtures/mint.rs"]
 mod mint;
 
+use clerk_m2m_types::driver::jwks::{FetchDecision, JwksCache};
 use clerk_m2m_types::jwt::{
-    verify, FetchDecision, JwksCache, JwtError, JwtErrorKind, KeyErrorKind, VerifyOptions,
-    DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_COOLDOWN,
+    verify, JwtError, JwtErrorKind, KeyErrorKind, VerifyOptions, DEFAULT_JWKS_MAX_AGE,
+    DEFAULT_JWKS_REFETCH_COOLDOWN,
 };
 use mint::*;
 use serde_json::json;

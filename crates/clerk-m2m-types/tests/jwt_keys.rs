@@ -5,9 +5,9 @@
 #[path = "fixtures/mint.rs"]
 mod mint;
 
+use clerk_m2m_types::driver::jwks::{jwks_request, parse_jwks_response, JwksRequestError};
 use clerk_m2m_types::jwt::{
-    jwks_request, parse_jwks_response, verify, Algorithm, JwksRequestError, KeyErrorKind, KeySet,
-    RsaPublicKey, SkipReason, VerifyOptions, ENV_JWT_KEY,
+    verify, Algorithm, KeyErrorKind, KeySet, RsaPublicKey, SkipReason, VerifyOptions, ENV_JWT_KEY,
 };
 use clerk_m2m_types::{Config, ResponseError};
 use mint::*;

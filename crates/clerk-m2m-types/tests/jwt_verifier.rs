@@ -8,10 +8,11 @@
 #[path = "fixtures/mint.rs"]
 mod mint;
 
-use clerk_m2m_types::jwt::{
+use clerk_m2m_types::driver::jwks::{
     classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksCache, JwksStep, JwksVerifier,
-    JwtErrorKind, KeyLookup, KeySet, VerifyOptions,
+    KeyLookup,
 };
+use clerk_m2m_types::jwt::{JwtErrorKind, KeySet, VerifyOptions};
 use clerk_m2m_types::{Endpoint, Error, Operation, TransportError};
 use mint::*;
 use serde_json::json;
@@ -492,7 +493,7 @@ fn the_fetch_is_a_get_with_the_instance_key() {
         .build()
         .unwrap();
     let request = FetchJwks.build_request(&config).unwrap();
-    let expected = clerk_m2m_types::jwt::jwks_request(&config).unwrap();
+    let expected = clerk_m2m_types::driver::jwks::jwks_request(&config).unwrap();
     assert_eq!(request.method(), expected.method());
     assert_eq!(request.uri(), expected.uri());
     assert_eq!(request.headers(), expected.headers());

@@ -4,8 +4,8 @@
 //! the retry policy never retries a create once it may have been sent, never
 //! waits past the deadline and never exceeds the attempt limit.
 
-use clerk_m2m_types::call::{Call, Step};
-use clerk_m2m_types::retry::{Outcome, RetryDecision};
+use clerk_m2m_types::driver::call::{Call, Step};
+use clerk_m2m_types::driver::retry::{Outcome, RetryDecision};
 use clerk_m2m_types::{
     Config, CreateTokenParams, Delivery, Endpoint, ListTokensParams, Operation, RequestError,
     RetryAfter, RetryPolicy, RevokeTokenParams, TokenFormat, TransportError, TransportErrorKind,

@@ -234,24 +234,44 @@ fn scrub_json(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// Clerk's explanation: the first error's message, how many more there are
+/// and the trace id. The status and code are the headline of the error that
+/// holds this one ([`Error::Api`](crate::Error::Api),
+/// [`ResponseError::Api`](crate::ResponseError::Api)), so they are not
+/// repeated here.
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut shown = format!("clerk api answered {}", self.status);
-        if let Some(first) = self.errors.first() {
-            shown.push_str(": ");
-            shown.push_str(&first.code);
-            let message = first.long_message.as_deref().unwrap_or(&first.message);
-            if !message.is_empty() {
-                shown.push_str(&format!(" ({message})"));
+        let mut shown = match self.errors.first() {
+            Some(first) => {
+                let message = first.long_message.as_deref().unwrap_or(&first.message);
+                let mut shown = if message.is_empty() {
+                    String::from("no message")
+                } else {
+                    message.to_owned()
+                };
+                if self.errors.len() > 1 {
+                    shown.push_str(&format!(" (and {} more)", self.errors.len() - 1));
+                }
+                shown
             }
-            if self.errors.len() > 1 {
-                shown.push_str(&format!(" and {} more", self.errors.len() - 1));
-            }
-        }
+            None => String::from("the body was not a Clerk error"),
+        };
         if let Some(trace_id) = &self.trace_id {
             shown.push_str(&format!(" [trace id {trace_id}]"));
         }
         f.write_str(&scrub_secrets(&shown))
+    }
+}
+
+impl ApiError {
+    /// The status code and Clerk's first error code, e.g.
+    /// `422 form_param_format_invalid` (scrubbed): the headline of
+    /// [`Error::Api`](crate::Error::Api)'s `Display`.
+    pub fn headline(&self) -> String {
+        match self.code() {
+            Some(code) => scrub_secrets(&format!("{} {code}", self.status.as_u16())),
+            None => self.status.as_u16().to_string(),
+        }
     }
 }
 
@@ -304,8 +324,10 @@ mod tests {
         assert_eq!(error.trace_id(), Some("t1"));
         assert_eq!(
             error.to_string(),
-            "clerk api answered 422 Unprocessable Entity: form_param_invalid (limit is bad) [trace id t1]"
+            "limit is bad [trace id t1]",
+            "the message; the status and code are the headline's"
         );
+        assert_eq!(error.headline(), "422 form_param_invalid");
     }
 
     #[test]

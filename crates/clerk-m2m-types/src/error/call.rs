@@ -23,7 +23,7 @@ pub enum Error {
         source: RequestError,
     },
     /// The API answered with an error status.
-    #[error("{operation} failed after {attempts} attempt(s)")]
+    #[error("{operation} failed after {}: {}", Attempts(*.attempts), .source.headline())]
     Api {
         /// The call.
         operation: Operation,
@@ -34,7 +34,7 @@ pub enum Error {
         source: ApiError,
     },
     /// The API answered success with a body that could not be read.
-    #[error("{operation} answer unreadable after {attempts} attempt(s)")]
+    #[error("{operation} answer unreadable after {}", Attempts(*.attempts))]
     Decode {
         /// The call.
         operation: Operation,
@@ -45,7 +45,7 @@ pub enum Error {
         source: DecodeError,
     },
     /// The transport failed (connect, timeout, reset, body too large…).
-    #[error("{operation} transport failure after {attempts} attempt(s)")]
+    #[error("{operation} transport failure after {}", Attempts(*.attempts))]
     Transport {
         /// The call.
         operation: Operation,
@@ -163,5 +163,73 @@ impl Error {
             Self::Transport { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// "1 attempt", "2 attempts".
+struct Attempts(u32);
+
+impl std::fmt::Display for Attempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            1 => f.write_str("1 attempt"),
+            n => write!(f, "{n} attempts"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    fn answered(status: u16, body: &str) -> ApiError {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        ApiError::from_response(
+            http::StatusCode::from_u16(status).unwrap(),
+            &headers,
+            body.as_bytes(),
+        )
+    }
+
+    #[test]
+    fn api_display_names_status_and_first_code_and_the_source_the_rest() {
+        let body = r#"{"errors":[{"code":"form_param_format_invalid","message":"seconds_until_expiration must be positive"}],"clerk_trace_id":"t9"}"#;
+        let error = Error::from_response(
+            Operation::CreateToken,
+            1,
+            ResponseError::Api(answered(422, body)),
+        );
+        assert_eq!(
+            error.to_string(),
+            "create_token failed after 1 attempt: 422 form_param_format_invalid"
+        );
+        let source = error.source().expect("the api error is the source");
+        assert_eq!(
+            source.to_string(),
+            "seconds_until_expiration must be positive [trace id t9]"
+        );
+        assert!(!source.to_string().contains("422"), "no repetition");
+    }
+
+    #[test]
+    fn api_display_without_clerk_body_shows_the_status_and_plural_attempts() {
+        let error = Error::from_response(
+            Operation::ListTokens,
+            3,
+            ResponseError::Api(answered(502, "<html>bad gateway</html>")),
+        );
+        assert_eq!(
+            error.to_string(),
+            "list_tokens failed after 3 attempts: 502"
+        );
+        assert_eq!(
+            error.source().map(ToString::to_string).as_deref(),
+            Some("the body was not a Clerk error")
+        );
     }
 }

@@ -31,7 +31,7 @@ pub(crate) use snippet::SNIPPET_LIMIT;
 #[non_exhaustive]
 pub enum ResponseError {
     /// The API answered with a non-success status.
-    #[error(transparent)]
+    #[error("clerk api answered {}", .0.headline())]
     Api(#[from] ApiError),
     /// A success status with a body that is not the expected JSON.
     #[error(transparent)]

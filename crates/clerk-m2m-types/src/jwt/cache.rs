@@ -36,7 +36,7 @@ pub enum FetchDecision {
 /// The driver (a client, or your code) owns the I/O and the clock:
 ///
 /// 1. Before verifying, if [`needs_refresh`](Self::needs_refresh), fetch
-///    (see [`jwks_request`](super::jwks_request)) and report with
+///    (see [`jwks_request`](crate::driver::jwks::jwks_request)) and report with
 ///    [`update`](Self::update) / [`fetch_failed`](Self::fetch_failed). With
 ///    no keys yet the fetch must come first; with stale keys it may run
 ///    alongside, since known keys keep being served.
@@ -54,7 +54,7 @@ pub enum FetchDecision {
 /// many concurrent verifications, who waits, and which error wins.
 ///
 /// ```
-/// use clerk_m2m_types::jwt::{FetchDecision, JwksCache};
+/// use clerk_m2m_types::driver::jwks::{FetchDecision, JwksCache};
 /// use std::time::{Duration, SystemTime};
 ///
 /// let start = SystemTime::UNIX_EPOCH + Duration::from_secs(1_716_880_000);
@@ -200,7 +200,7 @@ impl JwksCache {
     }
 
     /// Reports a successful fetch already parsed (e.g. by
-    /// [`parse_jwks_response`](super::parse_jwks_response)).
+    /// [`parse_jwks_response`](crate::driver::jwks::parse_jwks_response)).
     pub fn update_keys(&mut self, mut keys: KeySet, now: SystemTime) {
         keys.adopt_prepared(&self.keys);
         self.keys = keys;

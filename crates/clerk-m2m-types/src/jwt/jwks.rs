@@ -21,7 +21,7 @@ pub enum JwksRequestError {
 /// (`Authorization` marked sensitive), with the headers every call sends.
 ///
 /// ```
-/// use clerk_m2m_types::jwt::{jwks_request, parse_jwks_response};
+/// use clerk_m2m_types::driver::jwks::{jwks_request, parse_jwks_response};
 /// use clerk_m2m_types::Config;
 ///
 /// let config = Config::builder().secret_key("sk_test_example").build()?;
@@ -73,7 +73,7 @@ pub fn parse_jwks_response(response: http::Response<Vec<u8>>) -> Result<KeySet, 
 /// with [`RequestError::MissingSecretKey`].
 ///
 /// ```
-/// use clerk_m2m_types::jwt::FetchJwks;
+/// use clerk_m2m_types::driver::jwks::FetchJwks;
 /// use clerk_m2m_types::{Config, Endpoint, Operation, RequestError};
 ///
 /// let config = Config::builder().secret_key("sk_test_example").build()?;

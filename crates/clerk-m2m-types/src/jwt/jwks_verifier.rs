@@ -18,10 +18,10 @@ use std::time::SystemTime;
 /// and loops on [`poll`](Self::poll), doing what the [`JwksStep`] says:
 ///
 /// - [`Check`](JwksStep::Check): check the token against the keys
-///   ([`M2mJwt::check_signature`](super::M2mJwt::check_signature)) *outside
+///   ([`M2mJwt::check_signature`](crate::driver::jwks::M2mJwt::check_signature)) *outside
 ///   the lock*; on success the lookup is over, on failure report it with
 ///   [`KeyLookup::failed`] and poll again;
-/// - [`Fetch`](JwksStep::Fetch): send [`FetchJwks`](super::FetchJwks),
+/// - [`Fetch`](JwksStep::Fetch): send [`FetchJwks`](crate::driver::jwks::FetchJwks),
 ///   report the result with [`finish_fetch`](Self::finish_fetch) (a
 ///   [`FetchReport`] reports it abandoned if it never ends), wake the
 ///   waiters, and poll again. The fetch must run to its end even if the
@@ -39,7 +39,9 @@ use std::time::SystemTime;
 /// all (the fault is ours), else the token's own error ([`Error::Jwt`]).
 ///
 /// ```
-/// use clerk_m2m_types::jwt::{classify, Classified, JwksCache, JwksStep, JwksVerifier, KeyLookup};
+/// use clerk_m2m_types::driver::jwks::{
+///     classify, Classified, JwksCache, JwksStep, JwksVerifier, KeyLookup,
+/// };
 /// use clerk_m2m_types::{Error, Operation, TransportError};
 /// use std::time::{Duration, SystemTime};
 ///
@@ -104,7 +106,7 @@ fn abandoned() -> Error {
 /// wakes the waiters.
 ///
 /// ```
-/// use clerk_m2m_types::jwt::{FetchReport, JwksCache, JwksStep, JwksVerifier, KeyLookup};
+/// use clerk_m2m_types::driver::jwks::{FetchReport, JwksCache, JwksStep, JwksVerifier, KeyLookup};
 /// use std::sync::Mutex;
 /// use std::time::SystemTime;
 ///
@@ -175,7 +177,7 @@ pub enum JwksStep {
     /// Check the token against these keys, outside any lock; report a
     /// failure with [`KeyLookup::failed`] and poll again.
     Check(Arc<KeySet>),
-    /// Fetch the JWKS ([`FetchJwks`](super::FetchJwks)), report it with
+    /// Fetch the JWKS ([`FetchJwks`](crate::driver::jwks::FetchJwks)), report it with
     /// [`JwksVerifier::finish_fetch`], wake the waiters, and poll again.
     Fetch(FetchTicket),
     /// A fetch this verification needs is in flight: poll again once a

@@ -56,7 +56,8 @@ pub enum Classified<'t> {
 /// [`verify`](super::verify) documents.
 ///
 /// ```
-/// use clerk_m2m_types::jwt::{classify, Classified, JwtErrorKind, KeySet, VerifyOptions};
+/// use clerk_m2m_types::driver::jwks::{classify, Classified};
+/// use clerk_m2m_types::jwt::{JwtErrorKind, KeySet, VerifyOptions};
 /// use std::time::SystemTime;
 ///
 /// // {"alg":"RS256"} . {"sub":"mch_1"} . signature

@@ -6,13 +6,12 @@
 //! or a [`JwtError`] comes out. It follows `@clerk/backend`'s rules and adds
 //! a few of its own (size limit, `crit`, key size, JWK `alg`/`use`).
 //!
-//! In scope: routing and decoding in one pass ([`classify`]), [`verify`],
-//! keys from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]), where a client's
-//! keys come from ([`JwtKeySettings`]), the JWKS fetch as a call
-//! ([`FetchJwks`]), the JWKS cache as a state value ([`JwksCache`]) and
-//! verification against the JWKS as a state machine ([`JwksVerifier`]: one
-//! fetch at a time, who waits, which error wins). Out of scope: sending the
-//! request, the clock, locks and waiting: the clients do that.
+//! In scope: [`verify`] (a token against trusted keys), [`is_m2m_jwt`], keys
+//! from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]) and where a client's
+//! keys come from ([`JwtKeySettings`]). The JWKS fetch, cache and the
+//! verifier state machine a client drives are in
+//! [`driver::jwks`](crate::driver::jwks). Out of scope: sending the request,
+//! the clock, locks and waiting: the clients do that.
 //!
 //! Crypto backends: `jwt` (= `jwt-aws-lc-rs`) uses aws-lc-rs and parses each
 //! key once per algorithm; `jwt-ring` uses ring. With both on, aws-lc-rs is
@@ -38,27 +37,28 @@
 //! ```
 
 mod backend;
-mod cache;
+pub(crate) mod cache;
 pub(crate) mod der;
 mod error;
 mod json;
-mod jwks;
-mod jwks_verifier;
+pub(crate) mod jwks;
+pub(crate) mod jwks_verifier;
 mod key;
 mod keyset;
-mod m2m_jwt;
+pub(crate) mod m2m_jwt;
 pub(crate) mod pem;
-mod settings;
+pub(crate) mod settings;
 mod verify;
 
-pub use cache::{FetchDecision, JwksCache, DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_COOLDOWN};
+pub(crate) use cache::JwksCache;
+pub use cache::{DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_REFETCH_COOLDOWN};
 pub use error::{JwtError, JwtErrorKind, KeyError, KeyErrorKind};
-pub use jwks::{jwks_request, parse_jwks_response, FetchJwks, JwksRequestError};
-pub use jwks_verifier::{FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup};
+pub(crate) use jwks_verifier::JwksVerifier;
 pub use key::{Algorithm, RsaPublicKey, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use keyset::{KeySet, SkipReason, SkippedKey, ENV_JWT_KEY};
-pub use m2m_jwt::{classify, is_m2m_jwt, Classified, M2mJwt};
-pub use settings::{JwtKeySettings, KeyPlan};
+pub use m2m_jwt::is_m2m_jwt;
+pub use settings::JwtKeySettings;
+pub(crate) use settings::KeyPlan;
 pub use verify::{verify, VerifyOptions, DEFAULT_CLOCK_SKEW, M2M_JWT_CATEGORY, MAX_TOKEN_BYTES};
 
 /// The crypto backend in use: `"aws-lc-rs"` or `"ring"`.

@@ -31,7 +31,7 @@ pub enum KeyPlan<J = JwksVerifier> {
     /// Fixed keys (a PEM or a given key set): no network, ever.
     Static(KeySet),
     /// The instance's JWKS, fetched with the instance secret key
-    /// ([`FetchJwks`](super::FetchJwks)) and cached: the verifier decides
+    /// ([`FetchJwks`](crate::driver::jwks::FetchJwks)) and cached: the verifier decides
     /// when.
     Jwks(J),
     /// No key source: every JWT verification fails with `Error::NoJwtKey`.

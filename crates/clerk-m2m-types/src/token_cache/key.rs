@@ -13,7 +13,7 @@ use std::hash::{Hash, Hasher};
 /// never shown: `Debug` prints it as `[redacted]`.
 ///
 /// ```
-/// use clerk_m2m_types::token_cache::CreateKey;
+/// use clerk_m2m_types::driver::token_cache::CreateKey;
 /// use clerk_m2m_types::CreateTokenParams;
 /// use serde_json::json;
 ///

@@ -1,47 +1,10 @@
 //! The calling side's token cache as a sans-I/O state machine.
-//!
-//! Each create mints a billed token, so a caller that needs a token to send
-//! asks a [`TokenCache`] first. The cache decides everything — whether the
-//! cached token is still good, who creates, who waits, which failure is
-//! shared, when to try again — and the driver (a client's `TokenSource`,
-//! your own code) only holds it under a lock, runs the create it is told to
-//! run, and wakes the waiters when [`TokenCache::finish`] was called.
-//!
-//! Time is passed in: a monotonic [`Instant`] for everything the cache
-//! measures (a token's remaining lifetime is the lifetime the server granted,
-//! `expiration − created_at`, counted from when the answer arrived, so a
-//! wrong wall clock cannot make a token look fresh or stale), the wall clock
-//! only where the server's times must be compared with it.
-//!
-//! ```
-//! use clerk_m2m_types::token_cache::{RefreshPolicy, Step, TokenCache};
-//! use clerk_m2m_types::M2mToken;
-//! use std::time::{Duration, Instant, SystemTime};
-//!
-//! let mut cache = TokenCache::new(RefreshPolicy::new());
-//! let start = Instant::now();
-//! let Step::Create(ticket) = cache.poll(start) else { panic!("a cold cache creates") };
-//! assert!(matches!(cache.poll(start), Step::Wait { until: None }), "others wait");
-//!
-//! // …the driver sends the create; the API grants one hour:
-//! let mut token = M2mToken::new("mt_0123456789abcdef0123456789abcdef", "mch_1", 1_716_879_600_000);
-//! token.expiration = Some(1_716_883_200_000);
-//! token.token = Some("mt_value".into());
-//! let wall = SystemTime::now();
-//! cache.finish(ticket, Ok(token), start, wall, 0.0)?;
-//!
-//! let later = start + Duration::from_secs(3000);
-//! assert!(matches!(cache.poll(later), Step::Ready(_)));
-//! let due = start + Duration::from_secs(3540); // 60 s margin before the hour
-//! assert!(matches!(cache.poll(due), Step::Create(_)));
-//! # Ok::<(), clerk_m2m_types::Error>(())
-//! ```
 
-mod key;
-pub mod outgoing;
+pub(crate) mod key;
+pub(crate) mod outgoing;
 mod policy;
-mod settings;
-mod sources;
+pub(crate) mod settings;
+pub(crate) mod sources;
 
 pub use key::CreateKey;
 pub use policy::{
@@ -49,7 +12,6 @@ pub use policy::{
     DEFAULT_REFRESH_MARGIN,
 };
 pub use settings::{bearer_header, TokenSourceSettings};
-pub use sources::{NewTokenSource, TokenSources};
 
 use crate::error::{DecodeError, Error, TransportError, TransportErrorKind};
 use crate::{M2mToken, Operation};
@@ -125,7 +87,7 @@ struct Failure {
 /// The token cache's state: at most one token, at most one create in
 /// flight, the last failure and its backoff.
 ///
-/// Drive it with [`poll`](Self::poll); see the [module docs](self).
+/// Drive it with [`poll`](Self::poll); see the [module docs](crate::driver::token_cache).
 pub struct TokenCache {
     policy: RefreshPolicy,
     /// With `min_remaining_ttl_seconds`, the server may return an older

@@ -1,42 +1,4 @@
 //! The rules every outgoing-request adapter follows (the reqwest
-//! middleware, the tower layer, the ureq middleware, or your own): when to
-//! add the token, what a `401` means, and when to send the request again.
-//!
-//! An adapter runs them with its client's `TokenSource`:
-//!
-//! 1. [`wants_token`]: a request that already has an `Authorization` header
-//!    is sent as it is.
-//! 2. Get a token and [`authorize`] the request with it.
-//! 3. Send it; on the answer, [`verdict`]. On [`Verdict::Rejected`], call
-//!    the source's `invalidate_token` with the id of the token that was
-//!    sent, and if `retry`, get a token again and send a copy of the
-//!    request only if [`retry_with`] says the new token differs.
-//!
-//! ```
-//! use clerk_m2m_types::token_cache::outgoing::{authorize, verdict, wants_token, Attempt, Verdict};
-//! use clerk_m2m_types::M2mToken;
-//! use http::StatusCode;
-//!
-//! let mut token = M2mToken::new("mt_0123456789abcdef0123456789abcdef", "mch_1", 0);
-//! token.token = Some("mt_value".into());
-//! let mut headers = http::HeaderMap::new();
-//! assert!(wants_token(&headers));
-//! authorize(&mut headers, &token)?;
-//! assert!(headers["authorization"].is_sensitive());
-//! assert!(!wants_token(&headers), "never replaces the caller's own header");
-//!
-//! assert_eq!(verdict(StatusCode::OK, Attempt::First, true), Verdict::Deliver);
-//! assert_eq!(
-//!     verdict(StatusCode::UNAUTHORIZED, Attempt::First, true),
-//!     Verdict::Rejected { retry: true }
-//! );
-//! assert_eq!(
-//!     verdict(StatusCode::UNAUTHORIZED, Attempt::First, false),
-//!     Verdict::Rejected { retry: false },
-//!     "a body that cannot be sent twice is not"
-//! );
-//! # Ok::<(), clerk_m2m_types::Error>(())
-//! ```
 
 use super::bearer_header;
 use crate::{Error, M2mToken};
@@ -63,7 +25,7 @@ pub fn authorize(headers: &mut HeaderMap, token: &M2mToken) -> Result<(), Error>
 /// requests sharing a cached token do not each format and check it again.
 ///
 /// ```
-/// use clerk_m2m_types::token_cache::outgoing::AuthorizationCache;
+/// use clerk_m2m_types::driver::outgoing::AuthorizationCache;
 /// use clerk_m2m_types::M2mToken;
 /// use std::sync::Arc;
 ///

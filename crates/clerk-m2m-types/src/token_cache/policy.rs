@@ -34,7 +34,7 @@ pub const DEFAULT_MAX_FAILURE_BACKOFF: Duration = Duration::from_secs(30);
 ///   [`TokenCache::invalidate_token`](super::TokenCache::invalidate_token)).
 ///
 /// ```
-/// use clerk_m2m_types::token_cache::RefreshPolicy;
+/// use clerk_m2m_types::RefreshPolicy;
 /// use std::time::Duration;
 ///
 /// let policy = RefreshPolicy::new()

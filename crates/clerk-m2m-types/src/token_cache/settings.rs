@@ -13,7 +13,7 @@ use std::time::Duration;
 /// which clock to read.
 ///
 /// ```
-/// use clerk_m2m_types::token_cache::TokenSourceSettings;
+/// use clerk_m2m_types::TokenSourceSettings;
 /// use clerk_m2m_types::CreateTokenParams;
 /// use std::time::Duration;
 ///
