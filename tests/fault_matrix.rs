@@ -16,10 +16,7 @@ use clerk_m2m::{
 };
 use clerk_m2m_types::test_util::{LoopbackServer, Reply};
 use clerk_m2m_types::TransportSettings;
-use drivers::{Call, Driver, TestClient};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use drivers::{play_all, Call, Driver, TestClient};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Every call's deadline.
@@ -420,26 +417,7 @@ fn fault_matrix() {
             }
         }
     }
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..WORKERS {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(case) = cases.get(index) else { break };
-                let outcome = catch_unwind(AssertUnwindSafe(|| case.run()))
-                    .unwrap_or_else(|_| Err("panicked".to_owned()));
-                if let Err(why) = outcome {
-                    failures
-                        .lock()
-                        .unwrap()
-                        .push(format!("{}: {why}", case.name()));
-                }
-            });
-        }
-    });
-    let mut failures = failures.into_inner().unwrap();
-    failures.sort();
+    let failures = play_all(&cases, WORKERS, Case::name, Case::run);
     println!(
         "fault matrix: {}/{}",
         cases.len() - failures.len(),

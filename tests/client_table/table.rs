@@ -6,14 +6,11 @@
 //! server, builds the driver's client, makes the calls and checks it all;
 //! any failed check is the case's failure, named in the report.
 
-use crate::drivers::{Answer, Call, Driver, TestClient};
+use crate::drivers::{play_all, Answer, Call, Driver, TestClient};
 use crate::support::{RecordedRequest, Reply, ScriptedServer};
 use clerk_m2m::{ConfigBuilder, Error};
 use clerk_m2m_types::test_util::LoopbackServer;
-use clerk_m2m_types::{TransportSettings, USER_AGENT};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use clerk_m2m_types::TransportSettings;
 use std::time::{Duration, Instant};
 
 pub const KEY: &str = "ak_test_client_key";
@@ -147,38 +144,8 @@ impl Wire {
         assert_eq!(request.method, self.method);
         assert_eq!(request.path, self.path);
         assert_eq!(request.query, self.query);
-        let authorization = format!("Bearer {}", self.key);
-        assert_eq!(request.header("authorization"), Some(&*authorization));
-        assert_eq!(
-            request.header("clerk-api-version"),
-            Some(&*self.api_version)
-        );
-        assert_eq!(request.header("content-type"), Some("application/json"));
-        assert_eq!(request.header("user-agent"), Some(USER_AGENT));
-        assert!(USER_AGENT.starts_with("clerk-m2m-rust/"));
-        let allowed = [
-            "host",
-            "authorization",
-            "clerk-api-version",
-            "content-type",
-            "user-agent",
-            "accept",
-            "content-length",
-        ];
-        for (name, _) in &request.headers {
-            assert!(allowed.contains(&name.as_str()), "unexpected header {name}");
-        }
-        for name in ["authorization", "user-agent", "content-type"] {
-            let count = request.headers.iter().filter(|(n, _)| n == name).count();
-            assert_eq!(count, 1, "{name} sent {count} times");
-        }
+        request.assert_sdk_headers(&self.key, &self.api_version);
         assert_eq!(request.body_str(), self.body);
-        if !self.body.is_empty() {
-            assert_eq!(
-                request.header("content-length"),
-                Some(&*self.body.len().to_string())
-            );
-        }
         if let Some(connection) = self.connection {
             assert_eq!(request.connection, connection, "carried by connection");
         }
@@ -283,17 +250,7 @@ impl Case {
         self
     }
 
-    /// Plays the case with `driver`; `Err` says which check failed.
-    pub fn run(&self, driver: Driver) -> Result<(), String> {
-        catch_unwind(AssertUnwindSafe(|| self.play(driver))).map_err(|panic| {
-            panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
-                .unwrap_or_else(|| "panicked".to_owned())
-        })
-    }
-
+    /// Plays the case with `driver`; panics at the first check that fails.
     fn play(&self, driver: Driver) {
         let server = match &self.server {
             Server::Scripted { replies, fallback } => {
@@ -376,24 +333,15 @@ pub fn standard(url: &str) -> ConfigBuilder {
 /// Plays every case with `driver`, a few at a time, and panics listing each
 /// case that failed.
 pub fn assert_table(cases: Vec<Case>, driver: Driver) {
-    const WORKERS: usize = 4;
-    let next = AtomicUsize::new(0);
-    let failures = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..WORKERS {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(case) = cases.get(index) else { break };
-                if let Err(why) = case.run(driver) {
-                    failures
-                        .lock()
-                        .unwrap()
-                        .push(format!("{} [{driver}]: {why}", case.name));
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
+    let failures = play_all(
+        &cases,
+        4,
+        |case| format!("{} [{driver}]", case.name),
+        |case| {
+            case.play(driver);
+            Ok(())
+        },
+    );
     println!(
         "client table [{driver}]: {}/{}",
         cases.len() - failures.len(),

@@ -9,6 +9,9 @@ use clerk_m2m::{
 };
 use clerk_m2m_types::TransportSettings;
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// Which client makes the calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,4 +217,42 @@ fn call_blocking(client: &clerk_m2m::blocking::Client, call: Call) -> Result<Ans
         Call::Verify(params) => client.verify_token(params).map(Answer::Token),
         Call::Revoke(params) => client.revoke_token(params).map(Answer::Token),
     }
+}
+
+/// Plays every case, `workers` at a time, each on a thread of the pool, and
+/// returns the failures as `name: why`, sorted. A case fails when `play`
+/// returns `Err` or panics (an assertion inside it).
+pub fn play_all<C: Sync>(
+    cases: &[C],
+    workers: usize,
+    name: impl Fn(&C) -> String + Sync,
+    play: impl Fn(&C) -> Result<(), String> + Sync,
+) -> Vec<String> {
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                while let Some(case) = cases.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let outcome = catch_unwind(AssertUnwindSafe(|| play(case)))
+                        .unwrap_or_else(|panic| Err(panic_message(panic.as_ref())));
+                    if let Err(why) = outcome {
+                        let failure = format!("{}: {why}", name(case));
+                        failures.lock().unwrap().push(failure);
+                    }
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    failures
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+        .unwrap_or_else(|| "panicked".to_owned())
 }
