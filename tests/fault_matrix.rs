@@ -16,7 +16,7 @@ use clerk_m2m::{
 };
 use clerk_m2m_types::test_util::{LoopbackServer, Reply};
 use clerk_m2m_types::TransportSettings;
-use drivers::{play_all, Call, Driver, TestClient};
+use drivers::{assert_none_failed, play_all, Call, Driver, TestClient};
 use std::time::{Duration, Instant, SystemTime};
 
 /// Every call's deadline.
@@ -418,15 +418,5 @@ fn fault_matrix() {
         }
     }
     let failures = play_all(&cases, WORKERS, Case::name, Case::run);
-    println!(
-        "fault matrix: {}/{}",
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "fault matrix: {} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none_failed("fault matrix", cases.len(), &failures);
 }

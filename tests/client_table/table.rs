@@ -6,7 +6,7 @@
 //! server, builds the driver's client, makes the calls and checks it all;
 //! any failed check is the case's failure, named in the report.
 
-use crate::drivers::{play_all, Answer, Call, Driver, TestClient};
+use crate::drivers::{assert_none_failed, play_all, Answer, Call, Driver, TestClient};
 use crate::support::{RecordedRequest, Reply, ScriptedServer};
 use clerk_m2m::{ConfigBuilder, Error};
 use clerk_m2m_types::test_util::LoopbackServer;
@@ -342,15 +342,5 @@ pub fn assert_table(cases: Vec<Case>, driver: Driver) {
             Ok(())
         },
     );
-    println!(
-        "client table [{driver}]: {}/{}",
-        cases.len() - failures.len(),
-        cases.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} case(s) failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert_none_failed(&format!("client table [{driver}]"), cases.len(), &failures);
 }

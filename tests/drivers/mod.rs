@@ -47,6 +47,8 @@ pub enum Call {
     Create(CreateTokenParams),
     List(ListTokensParams),
     Verify(VerifyTokenParams),
+    /// Verify posted to the API whatever the token (`send`), never locally.
+    VerifyWithApi(VerifyTokenParams),
     Revoke(RevokeTokenParams),
 }
 
@@ -57,6 +59,7 @@ impl Call {
             Call::Create(_) => "create",
             Call::List(_) => "list",
             Call::Verify(_) => "verify",
+            Call::VerifyWithApi(_) => "verify with the API",
             Call::Revoke(_) => "revoke",
         }
     }
@@ -72,6 +75,14 @@ pub enum Answer {
 impl Answer {
     /// The token of a create, verify or revoke; panics on a list.
     pub fn token(&self) -> &M2mToken {
+        match self {
+            Answer::Token(token) => token,
+            Answer::List(list) => panic!("expected a token, got {list:?}"),
+        }
+    }
+
+    /// The token, owned; panics on a list.
+    pub fn into_token(self) -> M2mToken {
         match self {
             Answer::Token(token) => token,
             Answer::List(list) => panic!("expected a token, got {list:?}"),
@@ -206,6 +217,7 @@ async fn call_async(client: clerk_m2m::Client, call: Call) -> Result<Answer, Err
         Call::Create(params) => client.create_token(params).await.map(Answer::Token),
         Call::List(params) => client.list_tokens(params).await.map(Answer::List),
         Call::Verify(params) => client.verify_token(params).await.map(Answer::Token),
+        Call::VerifyWithApi(params) => client.send(&params).await.map(Answer::Token),
         Call::Revoke(params) => client.revoke_token(params).await.map(Answer::Token),
     }
 }
@@ -215,6 +227,7 @@ fn call_blocking(client: &clerk_m2m::blocking::Client, call: Call) -> Result<Ans
         Call::Create(params) => client.create_token(params).map(Answer::Token),
         Call::List(params) => client.list_tokens(params).map(Answer::List),
         Call::Verify(params) => client.verify_token(params).map(Answer::Token),
+        Call::VerifyWithApi(params) => client.send(&params).map(Answer::Token),
         Call::Revoke(params) => client.revoke_token(params).map(Answer::Token),
     }
 }
@@ -255,4 +268,15 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
         .unwrap_or_else(|| "panicked".to_owned())
+}
+
+/// Prints `{what}: passed/total` and panics listing the failures, if any.
+pub fn assert_none_failed(what: &str, total: usize, failures: &[String]) {
+    println!("{what}: {}/{total}", total - failures.len());
+    assert!(
+        failures.is_empty(),
+        "{what}: {} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
