@@ -6,7 +6,7 @@
 use crate::drivers::{assert_none_failed, play_all, Answer, Call, Driver, TestClient};
 use clerk_m2m::{
     Config, ConfigBuilder, CreateTokenParams, Delivery, Error, ListTokensParams, M2mToken,
-    RetryPolicy, RevokeTokenParams, TokenFormat, TransportErrorKind, VerifyTokenParams,
+    RetryPolicy, RevokeTokenParams, TransportErrorKind, VerifyTokenParams,
 };
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault, RateLimit, StatusCode};
 use clerk_m2m_types::{RequestError, RetryAfter, TransportSettings};
@@ -110,7 +110,7 @@ fn jwt_tokens_are_not_stored_and_verify_through_the_api(driver: Driver) {
         &a,
         Call::Create(
             CreateTokenParams::new()
-                .token_format(TokenFormat::Jwt)
+                .token_format(clerk_m2m::TokenFormat::Jwt)
                 .seconds_until_expiration(600),
         ),
     );
