@@ -10,7 +10,7 @@ use clerk_m2m::{
     GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams, RemoveMachineScopeParams,
     RotateMachineSecretKeyParams, UpdateMachineParams,
 };
-use clerk_m2m::{MachineRequestError, Operation, RequestError, RetryPolicy, USER_AGENT};
+use clerk_m2m::{MachineRequestError, Operation, RequestError, RetryPolicy};
 use std::time::Duration;
 use support::{RecordedRequest, Reply, ScriptedServer};
 
@@ -90,29 +90,7 @@ fn assert_matches_recording(request: &RecordedRequest, (line, body): &(String, S
     };
     assert_eq!(&format!("{} {target}", request.method), line);
     assert_eq!(request.body_str(), body, "{line}");
-    let authorization = format!("Bearer {INSTANCE_KEY}");
-    assert_eq!(request.header("authorization"), Some(&*authorization));
-    assert_eq!(request.header("clerk-api-version"), Some("2026-05-12"));
-    assert_eq!(request.header("content-type"), Some("application/json"));
-    assert_eq!(request.header("user-agent"), Some(USER_AGENT));
-    let allowed = [
-        "host",
-        "authorization",
-        "clerk-api-version",
-        "content-type",
-        "user-agent",
-        "accept",
-        "content-length",
-    ];
-    for (name, _) in &request.headers {
-        assert!(allowed.contains(&name.as_str()), "unexpected header {name}");
-    }
-    if !body.is_empty() {
-        assert_eq!(
-            request.header("content-length"),
-            Some(&*body.len().to_string())
-        );
-    }
+    request.assert_sdk_headers(INSTANCE_KEY, "2026-05-12");
 }
 
 fn assert_all_match_the_recording(server: &ScriptedServer) {

@@ -45,6 +45,41 @@ impl RecordedRequest {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).expect("request body is JSON")
     }
+
+    /// Panics unless the request has exactly the headers `@clerk/backend`
+    /// sends, with this key and API version, each once, and nothing that
+    /// leaks; a body comes with its length.
+    pub fn assert_sdk_headers(&self, key: &str, api_version: &str) {
+        let authorization = format!("Bearer {key}");
+        assert_eq!(self.header("authorization"), Some(&*authorization));
+        assert_eq!(self.header("clerk-api-version"), Some(api_version));
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let user_agent = clerk_m2m_types::USER_AGENT;
+        assert_eq!(self.header("user-agent"), Some(user_agent));
+        assert!(user_agent.starts_with("clerk-m2m-rust/"));
+        let allowed = [
+            "host",
+            "authorization",
+            "clerk-api-version",
+            "content-type",
+            "user-agent",
+            "accept",
+            "content-length",
+        ];
+        for (name, _) in &self.headers {
+            assert!(allowed.contains(&name.as_str()), "unexpected header {name}");
+        }
+        for name in ["authorization", "user-agent", "content-type"] {
+            let count = self.headers.iter().filter(|(n, _)| n == name).count();
+            assert_eq!(count, 1, "{name} sent {count} times");
+        }
+        if !self.body.is_empty() {
+            assert_eq!(
+                self.header("content-length"),
+                Some(&*self.body.len().to_string())
+            );
+        }
+    }
 }
 
 /// A canned HTTP response.

@@ -401,4 +401,16 @@ mod tests {
         assert_eq!(RetryAfter::parse("soon"), None);
         assert_eq!(RetryAfter::parse("-1"), None);
     }
+
+    #[test]
+    fn a_json_error_that_does_not_parse_keeps_its_body() {
+        let json = headers(&[("content-type", "application/json")]);
+        for body in [&br#"{"errors":[{"code":"#[..], b""] {
+            let error = ApiError::from_response(StatusCode::BAD_REQUEST, &json, body);
+            assert!(error.errors().is_empty());
+            assert_eq!(error.code(), None);
+            assert_eq!(error.body_snippet(), std::str::from_utf8(body).ok());
+            assert!(!error.is_retryable());
+        }
+    }
 }

@@ -42,3 +42,45 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     serde_json::from_slice(response.body())
         .map_err(|error| DecodeError::new(status, error, response.body()).into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::M2mToken;
+
+    fn response(status: u16, body: &[u8]) -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(body.to_vec())
+            .unwrap()
+    }
+
+    #[test]
+    fn a_success_that_does_not_parse_is_a_decode_error_with_the_body() {
+        for body in [
+            &br#"{"id":"mt_0123456789abcdef0123456789abcdef","subject":"#[..],
+            b"",
+            b"[1,2,3]",
+            b"<html>ok</html>",
+        ] {
+            match parse_json::<M2mToken>(response(201, body)) {
+                Err(ResponseError::Decode(error)) => {
+                    assert_eq!(error.status(), http::StatusCode::CREATED);
+                    assert_eq!(error.body_snippet(), String::from_utf8_lossy(body));
+                }
+                other => panic!("{body:?}: expected a decode error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn any_other_status_is_an_api_error() {
+        for status in [302, 307, 400, 429, 500, 502] {
+            match parse_json::<M2mToken>(response(status, b"{}")) {
+                Err(ResponseError::Api(error)) => assert_eq!(error.status(), status),
+                other => panic!("{status}: expected an API error, got {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Both clients over real loopback HTTP, from one table of cases: the exact
+//! requests each call sends, and the typed result or error each kind of
+//! answer gives; then both against the emulator, one scenario at a time.
+//! Every case and scenario is played by the async client and by the
+//! blocking one, so no behaviour is checked for one client only.
+
+#[path = "../drivers/mod.rs"]
+mod drivers;
+#[path = "../support/mod.rs"]
+mod support;
+
+mod cases;
+mod emulator;
+mod table;
+
+use drivers::Driver;
+
+#[test]
+fn every_case_with_the_async_client() {
+    table::assert_table(cases::cases(), Driver::Async);
+}
+
+#[test]
+fn every_case_with_the_blocking_client() {
+    table::assert_table(cases::cases(), Driver::Blocking);
+}
+
+#[test]
+fn every_emulator_scenario_with_the_async_client() {
+    emulator::assert_scenarios(Driver::Async);
+}
+
+#[test]
+fn every_emulator_scenario_with_the_blocking_client() {
+    emulator::assert_scenarios(Driver::Blocking);
+}
