@@ -1,16 +1,16 @@
-//! The calling side: a [`TokenCache`] behind a mutex, waiters woken by a
-//! `Notify`, each create run in its own task.
+//! The calling side: the core's [`SharedSource`] (a token cache behind a
+//! mutex), waiters woken by a `Notify`, each create run in its own task.
 
 use crate::Client;
 use clerk_m2m_types::driver::token_cache::{
-    bearer_header, NewTokenSource, Step, Ticket, TokenCache,
+    bearer_header, CreateReport, NewTokenSource, SharedSource, Step, Ticket, Wake,
 };
 use clerk_m2m_types::TokenSourceSettings;
 use clerk_m2m_types::{Error, M2mToken};
 use http::HeaderValue;
 use std::fmt;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 use tokio::sync::Notify;
 
 /// A cached M2M token for outbound calls.
@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 /// Each create mints a billed token; a `TokenSource` creates one on first
 /// use and reuses it until its refresh point (see
 /// [`RefreshPolicy`](clerk_m2m_types::RefreshPolicy)). The
-/// rules live in [`TokenCache`]; this type only runs them:
+/// rules live in the core's token cache; this type only runs them:
 ///
 /// - concurrent callers on a cold or expiring source share one create;
 /// - the create runs in its own task: a caller that gives up (drops its
@@ -65,20 +65,20 @@ pub struct TokenSource {
     shared: Arc<Shared>,
 }
 
-struct Shared {
-    client: Client,
-    settings: TokenSourceSettings,
-    cache: Mutex<TokenCache>,
-    changed: Notify,
+type Shared = SharedSource<Client, Waiters>;
+
+/// Callers waiting for a create.
+struct Waiters(Notify);
+
+impl Wake for Waiters {
+    fn wake_all(&self) {
+        self.0.notify_waiters();
+    }
 }
 
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenSource")
-            .field("client", &self.shared.client)
-            .field("settings", &self.shared.settings)
-            .field("cache", &*self.shared.lock())
-            .finish()
+        self.shared.fmt(f)
     }
 }
 
@@ -92,13 +92,7 @@ impl TokenSource {
     /// A source over `client` (which needs a machine secret key). Nothing
     /// is created until the first [`get`](Self::get).
     pub fn with_settings(client: Client, settings: TokenSourceSettings) -> Self {
-        let cache = Mutex::new(settings.new_cache());
-        let shared = Shared {
-            client,
-            settings,
-            cache,
-            changed: Notify::new(),
-        };
+        let shared = Shared::new(client, settings, Waiters(Notify::new()));
         Self {
             shared: Arc::new(shared),
         }
@@ -106,17 +100,17 @@ impl TokenSource {
 
     /// The settings in use.
     pub fn settings(&self) -> &TokenSourceSettings {
-        &self.shared.settings
+        self.shared.settings()
     }
 
     /// A valid token: the cached one, or a new one.
     pub async fn get(&self) -> Result<Arc<M2mToken>, Error> {
         let shared = &self.shared;
         loop {
-            let mut changed = pin!(shared.changed.notified());
+            let mut changed = pin!(shared.waiters().0.notified());
             let step = {
                 let mut cache = shared.lock();
-                let step = cache.poll(shared.settings.get_clock().instant());
+                let step = cache.poll(shared.now());
                 // Registered under the lock: a finish that follows this poll
                 // cannot be missed.
                 changed.as_mut().enable();
@@ -125,16 +119,15 @@ impl TokenSource {
             match step {
                 Step::Ready(token) => return Ok(token),
                 Step::ReadyAndRefresh { token, ticket } => {
-                    Shared::spawn_create(shared, ticket);
+                    spawn_create(shared, ticket);
                     return Ok(token);
                 }
                 // Poll again: the wait that follows is bounded by the load
                 // timeout like everyone else's.
-                Step::Create(ticket) => Shared::spawn_create(shared, ticket),
+                Step::Create(ticket) => spawn_create(shared, ticket),
                 Step::Wait { until: None } => changed.await,
                 Step::Wait { until: Some(until) } => {
-                    let left =
-                        until.saturating_duration_since(shared.settings.get_clock().instant());
+                    let left = until.saturating_duration_since(shared.now());
                     let _woken_or_timed_out = tokio::time::timeout(left, changed).await;
                 }
                 Step::Failed(error) => return Err(error),
@@ -149,21 +142,21 @@ impl TokenSource {
 
     /// Forgets the cached token: the next [`get`](Self::get) creates one.
     pub fn invalidate(&self) {
-        self.shared.lock().invalidate();
+        self.shared.invalidate();
     }
 
     /// Forgets the cached token only if it is `token_id` (the callee
     /// rejected it): many rejections of one token cause one new create, and
     /// a replacement rejected too is kept for a backoff first (see
-    /// [`TokenCache::invalidate_token`]). Returns whether it was dropped.
+    /// [`TokenCache::invalidate_token`](clerk_m2m_types::driver::token_cache::TokenCache::invalidate_token)).
+    /// Returns whether it was dropped.
     pub fn invalidate_token(&self, token_id: &str) -> bool {
-        let now = self.shared.settings.get_clock().instant();
-        self.shared.lock().invalidate_token(token_id, now)
+        self.shared.invalidate_token(token_id)
     }
 
     /// How many creates have returned a token so far (each one billed).
     pub fn tokens_created(&self) -> u64 {
-        self.shared.lock().tokens_created()
+        self.shared.tokens_created()
     }
 }
 
@@ -216,55 +209,12 @@ impl NewTokenSource for TokenSource {
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, TokenCache> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs the create in its own task, detached from the caller.
-    fn spawn_create(shared: &Arc<Self>, ticket: Ticket) {
-        let report = Report {
-            shared: Arc::clone(shared),
-            ticket: Some(ticket),
-        };
-        tokio::spawn(async move {
-            let result = report
-                .shared
-                .client
-                .create_token(report.shared.settings.get_params().clone())
-                .await;
-            report.finish(result);
-        });
-    }
-}
-
-/// Reports a create exactly once: its result, or, if the task ends without
-/// one (a panicking transport, a runtime shutting down), that it was
-/// abandoned, so the waiters are released either way.
-struct Report {
-    shared: Arc<Shared>,
-    ticket: Option<Ticket>,
-}
-
-impl Report {
-    fn finish(mut self, result: Result<M2mToken, Error>) {
-        if let Some(ticket) = self.ticket.take() {
-            let clock = self.shared.settings.get_clock();
-            let (now, wall) = (clock.instant(), clock.now());
-            let _ = self
-                .shared
-                .lock()
-                .finish(ticket, result, now, wall, fastrand::f64());
-            self.shared.changed.notify_waiters();
-        }
-    }
-}
-
-impl Drop for Report {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.shared.lock().abandon(ticket);
-            self.shared.changed.notify_waiters();
-        }
-    }
+/// Runs the create in its own task, detached from the caller; the report
+/// releases the waiters even if the task never finishes it.
+fn spawn_create(shared: &Arc<Shared>, ticket: Ticket) {
+    let report = CreateReport::new(shared, ticket);
+    tokio::spawn(async move {
+        let result = report.client().create_token(report.params()).await;
+        report.finish(result, fastrand::f64());
+    });
 }

@@ -1,9 +1,9 @@
-//! The calling side: a [`TokenCache`] behind a mutex, waiters woken by a
-//! `Condvar`, each create run on its own thread.
+//! The calling side: the core's [`SharedSource`] (a token cache behind a
+//! mutex), waiters woken by a `Condvar`, each create run on its own thread.
 
 use crate::Client;
 use clerk_m2m_types::driver::token_cache::{
-    bearer_header, NewTokenSource, Step, Ticket, TokenCache,
+    bearer_header, CreateReport, NewTokenSource, SharedSource, Step, Ticket, TokenCache, Wake,
 };
 use clerk_m2m_types::TokenSourceSettings;
 use clerk_m2m_types::{Error, M2mToken};
@@ -16,7 +16,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 /// Each create mints a billed token; a `TokenSource` creates one on first
 /// use and reuses it until its refresh point (see
 /// [`RefreshPolicy`](clerk_m2m_types::RefreshPolicy)). The
-/// rules live in [`TokenCache`]; this type only runs them:
+/// rules live in the core's token cache; this type only runs them:
 ///
 /// - concurrent threads on a cold or expiring source share one create;
 /// - the create runs on its own thread, so a load timeout bounds every
@@ -59,20 +59,20 @@ pub struct TokenSource {
     shared: Arc<Shared>,
 }
 
-struct Shared {
-    client: Client,
-    settings: TokenSourceSettings,
-    cache: Mutex<TokenCache>,
-    changed: Condvar,
+type Shared = SharedSource<Client, Waiters>;
+
+/// Threads waiting for a create.
+struct Waiters(Condvar);
+
+impl Wake for Waiters {
+    fn wake_all(&self) {
+        self.0.notify_all();
+    }
 }
 
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenSource")
-            .field("client", &self.shared.client)
-            .field("settings", &self.shared.settings)
-            .field("cache", &*self.shared.lock())
-            .finish()
+        self.shared.fmt(f)
     }
 }
 
@@ -86,13 +86,7 @@ impl TokenSource {
     /// A source over `client` (which needs a machine secret key). Nothing
     /// is created until the first [`get`](Self::get).
     pub fn with_settings(client: Client, settings: TokenSourceSettings) -> Self {
-        let cache = Mutex::new(settings.new_cache());
-        let shared = Shared {
-            client,
-            settings,
-            cache,
-            changed: Condvar::new(),
-        };
+        let shared = Shared::new(client, settings, Waiters(Condvar::new()));
         Self {
             shared: Arc::new(shared),
         }
@@ -100,33 +94,33 @@ impl TokenSource {
 
     /// The settings in use.
     pub fn settings(&self) -> &TokenSourceSettings {
-        &self.shared.settings
+        self.shared.settings()
     }
 
     /// A valid token: the cached one, or a new one. Blocks while it is
     /// created (at most the load timeout, if one is set).
     pub fn get(&self) -> Result<Arc<M2mToken>, Error> {
         let shared = &self.shared;
-        let clock = shared.settings.get_clock();
         let mut cache = shared.lock();
         loop {
-            cache = match cache.poll(clock.instant()) {
+            cache = match cache.poll(shared.now()) {
                 Step::Ready(token) => return Ok(token),
                 Step::ReadyAndRefresh { token, ticket } => {
                     drop(cache);
-                    Shared::spawn_create(shared, ticket);
+                    spawn_create(shared, ticket);
                     return Ok(token);
                 }
                 Step::Create(ticket) => {
                     drop(cache);
-                    Shared::spawn_create(shared, ticket);
+                    spawn_create(shared, ticket);
                     shared.lock()
                 }
-                Step::Wait { until: None } => shared.wait(cache),
+                Step::Wait { until: None } => wait(shared, cache),
                 Step::Wait { until: Some(until) } => {
-                    let left = until.saturating_duration_since(clock.instant());
+                    let left = until.saturating_duration_since(shared.now());
                     shared
-                        .changed
+                        .waiters()
+                        .0
                         .wait_timeout(cache, left)
                         .unwrap_or_else(PoisonError::into_inner)
                         .0
@@ -143,21 +137,21 @@ impl TokenSource {
 
     /// Forgets the cached token: the next [`get`](Self::get) creates one.
     pub fn invalidate(&self) {
-        self.shared.lock().invalidate();
+        self.shared.invalidate();
     }
 
     /// Forgets the cached token only if it is `token_id` (the callee
     /// rejected it): many rejections of one token cause one new create, and
     /// a replacement rejected too is kept for a backoff first (see
-    /// [`TokenCache::invalidate_token`]). Returns whether it was dropped.
+    /// [`TokenCache::invalidate_token`]).
+    /// Returns whether it was dropped.
     pub fn invalidate_token(&self, token_id: &str) -> bool {
-        let now = self.shared.settings.get_clock().instant();
-        self.shared.lock().invalidate_token(token_id, now)
+        self.shared.invalidate_token(token_id)
     }
 
     /// How many creates have returned a token so far (each one billed).
     pub fn tokens_created(&self) -> u64 {
-        self.shared.lock().tokens_created()
+        self.shared.tokens_created()
     }
 }
 
@@ -174,37 +168,33 @@ impl NewTokenSource for TokenSource {
     }
 }
 
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, TokenCache> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+fn wait<'a>(shared: &Shared, cache: MutexGuard<'a, TokenCache>) -> MutexGuard<'a, TokenCache> {
+    shared
+        .waiters()
+        .0
+        .wait(cache)
+        .unwrap_or_else(PoisonError::into_inner)
+}
 
-    fn wait<'a>(&self, cache: MutexGuard<'a, TokenCache>) -> MutexGuard<'a, TokenCache> {
-        self.changed
-            .wait(cache)
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Runs the create on its own thread, detached from the caller; if no
-    /// thread can be started, on the caller's.
-    fn spawn_create(shared: &Arc<Self>, ticket: Ticket) {
-        let report = Report {
-            shared: Arc::clone(shared),
-            ticket: Some(ticket),
-        };
-        let create = move || {
-            let params = report.shared.settings.get_params().clone();
-            let result = report.shared.client.create_token(params);
-            report.finish(result);
-        };
-        let shared_create = Arc::new(Mutex::new(Some(create)));
-        let on_thread = Arc::clone(&shared_create);
-        let spawned = std::thread::Builder::new()
-            .name("clerk-m2m-token-create".into())
-            .spawn(move || take_and_run(&on_thread));
-        if spawned.is_err() {
-            take_and_run(&shared_create);
-        }
+/// Runs the create on its own thread, detached from the caller; if no
+/// thread can be started, on the caller's. The report releases the waiters
+/// even if the create never finishes (a panicking transport).
+fn spawn_create(shared: &Arc<Shared>, ticket: Ticket) {
+    let report = CreateReport::new(shared, ticket);
+    let create = move || {
+        let result = report.client().create_token(report.params());
+        report.finish(result, fastrand::f64());
+    };
+    // Shared with the thread so that, if it cannot start, the create still
+    // runs here instead of being dropped (which would abandon it and make
+    // every caller start another).
+    let shared_create = Arc::new(Mutex::new(Some(create)));
+    let on_thread = Arc::clone(&shared_create);
+    let spawned = std::thread::Builder::new()
+        .name("clerk-m2m-token-create".into())
+        .spawn(move || take_and_run(&on_thread));
+    if spawned.is_err() {
+        take_and_run(&shared_create);
     }
 }
 
@@ -212,36 +202,5 @@ fn take_and_run(create: &Mutex<Option<impl FnOnce()>>) {
     let create = create.lock().unwrap_or_else(PoisonError::into_inner).take();
     if let Some(create) = create {
         create();
-    }
-}
-
-/// Reports a create exactly once: its result, or, if the thread ends
-/// without one (a panicking transport), that it was abandoned, so the
-/// waiters are released either way.
-struct Report {
-    shared: Arc<Shared>,
-    ticket: Option<Ticket>,
-}
-
-impl Report {
-    fn finish(mut self, result: Result<M2mToken, Error>) {
-        if let Some(ticket) = self.ticket.take() {
-            let clock = self.shared.settings.get_clock();
-            let (now, wall) = (clock.instant(), clock.now());
-            let _ = self
-                .shared
-                .lock()
-                .finish(ticket, result, now, wall, fastrand::f64());
-            self.shared.changed.notify_all();
-        }
-    }
-}
-
-impl Drop for Report {
-    fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.shared.lock().abandon(ticket);
-            self.shared.changed.notify_all();
-        }
     }
 }

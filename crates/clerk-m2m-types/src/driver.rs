@@ -81,6 +81,7 @@ pub mod token_cache {
 
     pub use crate::token_cache::key::CreateKey;
     pub use crate::token_cache::settings::bearer_header;
+    pub use crate::token_cache::shared::{CreateReport, SharedSource, Wake};
     pub use crate::token_cache::sources::{NewTokenSource, TokenSources};
     pub use crate::token_cache::{Step, Ticket, TokenCache};
 }

@@ -4,6 +4,7 @@ pub(crate) mod key;
 pub(crate) mod outgoing;
 mod policy;
 pub(crate) mod settings;
+pub(crate) mod shared;
 pub(crate) mod sources;
 
 pub use key::CreateKey;
