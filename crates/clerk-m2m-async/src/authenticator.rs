@@ -18,17 +18,8 @@ use http::HeaderValue;
 /// ([`classify_bearer`](clerk_m2m_types::driver::auth::classify_bearer)). Optionally requires that the token be allowed to call this
 /// service ([`require_scope`](Self::require_scope)).
 ///
-/// # JWT scopes are not trusted by default
-///
-/// For an opaque token, `scopes` comes from Clerk: the machines the creator
-/// was allowed to call when the token was minted. A JWT's `scopes` (and
-/// `aud`) are only what its creator put in its own `claims` at creation:
-/// Clerk adds none and checks none, so any machine of the instance can mint
-/// a JWT claiming any scope. The scope check on a JWT therefore fails closed
-/// ([`AuthErrorKind::MissingScope`](crate::AuthErrorKind::MissingScope)) unless you opt in with
-/// [`trust_jwt_scopes(true)`](Self::trust_jwt_scopes), which is sound only
-/// if you trust every machine that can create tokens in your instance to
-/// claim only the scopes it was granted.
+/// A JWT's scopes are its creator's own claims, so a scope check on a JWT
+/// fails closed unless trusted: see [`AuthRules`](crate::AuthRules#jwt-scopes-are-not-trusted-by-default).
 ///
 /// ```
 /// use clerk_m2m_async::{AuthErrorKind, Authenticator, Client};
@@ -75,17 +66,13 @@ impl Authenticator {
         }
     }
 
-    /// Requires the token's scopes to contain `machine_id` (this service's
-    /// own machine id, `mch_…`): "this token may call me". A valid token
-    /// without it is refused with [`AuthErrorKind::MissingScope`](crate::AuthErrorKind::MissingScope) (403).
+    /// [`AuthRules::require_scope`](crate::AuthRules::require_scope): this token may call me.
     pub fn require_scope(mut self, machine_id: impl Into<String>) -> Self {
         self.rules = self.rules.require_scope(machine_id);
         self
     }
 
-    /// Whether a JWT's `scopes`/`aud` claims count for
-    /// [`require_scope`](Self::require_scope) (default `false`: a JWT fails
-    /// the scope check). See the [type docs](Self) for why.
+    /// [`AuthRules::trust_jwt_scopes`](crate::AuthRules::trust_jwt_scopes) (default `false`).
     pub fn trust_jwt_scopes(mut self, trust: bool) -> Self {
         self.rules = self.rules.trust_jwt_scopes(trust);
         self

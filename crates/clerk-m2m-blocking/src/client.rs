@@ -1,140 +1,62 @@
 //! The blocking client: sends what `clerk-m2m-types` builds, retries as its policy says.
 
-use crate::{ClientBuilder, Transport};
+use crate::Transport;
 use clerk_m2m_types::driver::call::{AttemptSpan, Call, Step};
 use clerk_m2m_types::{
-    Config, ConfigError, CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken,
-    M2mTokenList, RevokeTokenParams, VerifyTokenParams,
+    CreateTokenParams, Endpoint, Error, ListTokensParams, M2mToken, M2mTokenList,
+    RevokeTokenParams, VerifyTokenParams,
 };
-use std::fmt;
-use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// Blocking client for Clerk's M2M token API.
-///
-/// Cheap to clone (one `Arc` inside), `Send + Sync`, no type parameters:
-/// share one between threads. Each call validates its params locally, sends
-/// the request through the [`Transport`] on the calling thread, retries per
-/// the config's [`RetryPolicy`](clerk_m2m_types::RetryPolicy) within its call timeout (sleeping the thread between
-/// attempts), and parses the answer. No async runtime is needed; calling it
-/// from inside one blocks that runtime's worker thread.
-///
-/// Each attempt carries the time left before the call's deadline (an
-/// [`AttemptBudget`](clerk_m2m_types::AttemptBudget)); the built-in
-/// transport ends it by then, and the client never starts an attempt or a
-/// wait past the deadline. `Debug` never shows a key.
-///
-/// # Examples
-///
-/// Any closure from request to response is a transport (tests, or your own
-/// HTTP stack); here one plays the Backend API for a verify call:
-///
-/// ```
-/// use clerk_m2m_blocking::{Client, TransportError, VerifyTokenParams};
-///
-/// let transport = |request: http::Request<Vec<u8>>| {
-///     assert_eq!(request.uri(), "https://api.clerk.com/m2m_tokens/verify");
-///     assert_eq!(request.body(), br#"{"token":"mt_test_only_value"}"#);
-///     let token = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef",
-///         "subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],
-///         "revoked":false,"expired":false,"created_at":1716879600000,"updated_at":1716879600000}"#;
-///     http::Response::builder()
-///         .status(200)
-///         .header("content-type", "application/json")
-///         .body(token.as_bytes().to_vec())
-///         .map_err(TransportError::other)
-/// };
-/// let client = Client::builder()
-///     .secret_key("sk_test_example")
-///     .transport(transport)
-///     .build()?;
-/// // Clones share the transport and the JWKS cache: clone freely.
-/// let for_a_request_handler = client.clone();
-/// let caller = for_a_request_handler
-///     .verify_token(VerifyTokenParams::new("mt_test_only_value"))?;
-/// assert_eq!(caller.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: Config,
-    transport: Arc<dyn Transport>,
-    #[cfg(feature = "jwt")]
-    local: crate::local_verify::LocalVerifier,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Client");
-        debug.field("config", &self.inner.config);
-        #[cfg(feature = "jwt")]
-        debug.field("jwt_keys", &self.inner.local.source_name());
-        debug.finish_non_exhaustive()
-    }
+clerk_m2m_types::client_core! {
+    /// Blocking client for Clerk's M2M token API.
+    ///
+    /// Cheap to clone (one `Arc` inside), `Send + Sync`, no type parameters:
+    /// share one between threads. Each call validates its params locally, sends
+    /// the request through the [`Transport`] on the calling thread, retries per
+    /// the config's [`RetryPolicy`](clerk_m2m_types::RetryPolicy) within its call timeout (sleeping the thread between
+    /// attempts), and parses the answer. No async runtime is needed; calling it
+    /// from inside one blocks that runtime's worker thread.
+    ///
+    /// Each attempt carries the time left before the call's deadline (an
+    /// [`AttemptBudget`](clerk_m2m_types::AttemptBudget)); the built-in
+    /// transport ends it by then, and the client never starts an attempt or a
+    /// wait past the deadline. `Debug` never shows a key.
+    ///
+    /// # Examples
+    ///
+    /// Any closure from request to response is a transport (tests, or your own
+    /// HTTP stack); here one plays the Backend API for a verify call:
+    ///
+    /// ```
+    /// use clerk_m2m_blocking::{Client, TransportError, VerifyTokenParams};
+    ///
+    /// let transport = |request: http::Request<Vec<u8>>| {
+    ///     assert_eq!(request.uri(), "https://api.clerk.com/m2m_tokens/verify");
+    ///     assert_eq!(request.body(), br#"{"token":"mt_test_only_value"}"#);
+    ///     let token = r#"{"object":"machine_to_machine_token","id":"mt_0123456789abcdef0123456789abcdef",
+    ///         "subject":"mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk","scopes":["mch_2yJ0xY0O1dUzV6RqvQ8sB3nT4kP"],
+    ///         "revoked":false,"expired":false,"created_at":1716879600000,"updated_at":1716879600000}"#;
+    ///     http::Response::builder()
+    ///         .status(200)
+    ///         .header("content-type", "application/json")
+    ///         .body(token.as_bytes().to_vec())
+    ///         .map_err(TransportError::other)
+    /// };
+    /// let client = Client::builder()
+    ///     .secret_key("sk_test_example")
+    ///     .transport(transport)
+    ///     .build()?;
+    /// // Clones share the transport and the JWKS cache: clone freely.
+    /// let for_a_request_handler = client.clone();
+    /// let caller = for_a_request_handler
+    ///     .verify_token(VerifyTokenParams::new("mt_test_only_value"))?;
+    /// assert_eq!(caller.subject, "mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
 }
 
 impl Client {
-    /// A client for `config` over the built-in transport (feature `ureq`;
-    /// without it, [`ConfigError::NoTransport`]).
-    pub fn new(config: Config) -> Result<Self, ConfigError> {
-        Self::from_shared_transport(config, crate::builder::default_transport()?)
-    }
-
-    /// A client for `config` over `transport` (any [`Transport`], a
-    /// closure, or an `Arc` of one shared with other clients).
-    pub fn with_transport(
-        config: Config,
-        transport: impl Transport + 'static,
-    ) -> Result<Self, ConfigError> {
-        Self::from_shared_transport(config, Arc::new(transport))
-    }
-
-    /// A client configured from the environment ([`Config::from_env`]:
-    /// `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`, `CLERK_SECRET_KEY`,
-    /// `CLERK_JWT_KEY`) over the built-in transport.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::new(Config::from_env()?)
-    }
-
-    /// A builder: every [`Config`] setting, plus the transport.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    pub(crate) fn from_shared_transport(
-        config: Config,
-        transport: Arc<dyn Transport>,
-    ) -> Result<Self, ConfigError> {
-        #[cfg(feature = "jwt")]
-        let local = {
-            let (plan, options) = config.jwt_key_plan()?;
-            crate::local_verify::LocalVerifier::new(plan, options, Arc::clone(config.clock()))
-        };
-        Ok(Self {
-            inner: Arc::new(Inner {
-                config,
-                transport,
-                #[cfg(feature = "jwt")]
-                local,
-            }),
-        })
-    }
-
-    /// The configuration in use (keys, base URL, retry policy, call
-    /// timeout, clock, local JWT verification).
-    pub fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
-    #[cfg(feature = "jwt")]
-    pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
-        &self.inner.local
-    }
-
     /// Creates a token (`POST /m2m_tokens`).
     ///
     /// Never retried once the request may have reached the server (each
@@ -261,7 +183,7 @@ impl Client {
     ///   `TooLarge`) and never sent;
     /// - an M2M JWT (three base64url parts, payload `sub` starting `mch_`) is
     ///   verified locally, with the PEM key set by
-    ///   [`ClientBuilder::jwt_key`] (`CLERK_JWT_KEY`, no network), else with
+    ///   [`ClientBuilder::jwt_key`](crate::ClientBuilder::jwt_key) (`CLERK_JWT_KEY`, no network), else with
     ///   the instance's JWKS fetched with the instance secret key
     ///   (`CLERK_SECRET_KEY`) through the client's transport and cached:
     ///   5 minutes fresh, refetched on an unknown `kid` or a bad signature at

@@ -1,21 +1,6 @@
 //! The Machines API (`/v1/machines…`) through [`Client::machines`].
 
 use crate::Client;
-use clerk_m2m_types::{
-    AddMachineScopeParams, CreateMachineParams, DeleteMachineParams, DeletedMachine,
-    DeletedMachineScope, Error, GetMachineParams, GetMachineSecretKeyParams, ListMachinesParams,
-    Machine, MachineList, MachineScope, MachineSecretKey, RemoveMachineScopeParams,
-    RotateMachineSecretKeyParams, UpdateMachineParams,
-};
-
-impl Client {
-    /// The Machines API: create, list, read, update and delete machines,
-    /// read and rotate their secret keys, and change which machines each may
-    /// call. Needs the instance secret key (`CLERK_SECRET_KEY`, `sk_…`).
-    pub fn machines(&self) -> Machines<'_> {
-        Machines { client: self }
-    }
-}
 
 /// The Machines API calls of a [`Client`], as `@clerk/backend`'s
 /// `clerk.machines.*`: get one with [`Client::machines`].
@@ -59,63 +44,4 @@ pub struct Machines<'a> {
     client: &'a Client,
 }
 
-impl Machines<'_> {
-    /// Lists the instance's machines, a page at a time (`GET /v1/machines`).
-    pub fn list(&self, params: ListMachinesParams) -> Result<MachineList, Error> {
-        self.client.send(&params)
-    }
-
-    /// Creates a machine (`POST /v1/machines`); the answer carries its secret
-    /// key, the only answer that does. Never retried once it may have been sent.
-    pub fn create(&self, params: CreateMachineParams) -> Result<Machine, Error> {
-        self.client.send(&params)
-    }
-
-    /// Reads a machine (`GET /v1/machines/{id}`).
-    pub fn get(&self, params: GetMachineParams) -> Result<Machine, Error> {
-        self.client.send(&params)
-    }
-
-    /// Renames a machine or changes its default token lifetime (`PATCH /v1/machines/{id}`).
-    pub fn update(&self, params: UpdateMachineParams) -> Result<Machine, Error> {
-        self.client.send(&params)
-    }
-
-    /// Deletes a machine (`DELETE /v1/machines/{id}`): its keys stop working.
-    pub fn delete(&self, params: DeleteMachineParams) -> Result<DeletedMachine, Error> {
-        self.client.send(&params)
-    }
-
-    /// Reads a machine's current secret key (`GET /v1/machines/{id}/secret_key`).
-    pub fn get_secret_key(
-        &self,
-        params: GetMachineSecretKeyParams,
-    ) -> Result<MachineSecretKey, Error> {
-        self.client.send(&params)
-    }
-
-    /// Mints a new secret key for a machine; the previous one keeps working
-    /// for the grace period given (`POST /v1/machines/{id}/secret_key/rotate`).
-    /// Never retried once it may have been sent.
-    pub fn rotate_secret_key(
-        &self,
-        params: RotateMachineSecretKeyParams,
-    ) -> Result<MachineSecretKey, Error> {
-        self.client.send(&params)
-    }
-
-    /// Lets a machine call another (`POST /v1/machines/{id}/scopes`); tokens
-    /// created afterwards carry the scope.
-    pub fn add_scope(&self, params: AddMachineScopeParams) -> Result<MachineScope, Error> {
-        self.client.send(&params)
-    }
-
-    /// Stops a machine from calling another (`DELETE
-    /// /v1/machines/{id}/scopes/{other_id}`); tokens created afterwards lose the scope.
-    pub fn remove_scope(
-        &self,
-        params: RemoveMachineScopeParams,
-    ) -> Result<DeletedMachineScope, Error> {
-        self.client.send(&params)
-    }
-}
+clerk_m2m_types::machines_api!(;);

@@ -554,9 +554,21 @@ impl std::error::Error for AuthError {
     }
 }
 
-/// What an `Authenticator` (of either client) demands of a verified token:
-/// not revoked, not expired, and optionally a scope. Pure: the clients
-/// verify, these rules decide.
+/// What an `Authenticator` (of either client, or the axum layer) demands of
+/// a verified token: not revoked, not expired, and optionally a scope. Pure:
+/// the clients verify, these rules decide.
+///
+/// # JWT scopes are not trusted by default
+///
+/// For an opaque token, `scopes` comes from Clerk: the machines the creator
+/// was allowed to call when the token was minted. A JWT's `scopes` (and
+/// `aud`) are only what its creator put in its own `claims` at creation:
+/// Clerk adds none and checks none, so any machine of the instance can mint
+/// a JWT claiming any scope. The scope check on a JWT therefore fails closed
+/// ([`AuthErrorKind::MissingScope`]) unless you opt in with
+/// [`trust_jwt_scopes(true)`](Self::trust_jwt_scopes), which is sound only
+/// if you trust every machine that can create tokens in your instance to
+/// claim only the scopes it was granted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuthRules {
     required_scope: Option<String>,
@@ -570,7 +582,8 @@ impl AuthRules {
     }
 
     /// Requires the token's scopes to contain `machine_id` (the receiving
-    /// service's own machine id): "this token may call me".
+    /// service's own machine id, `mch_…`): "this token may call me". A valid
+    /// token without it is refused with [`AuthErrorKind::MissingScope`] (403).
     pub fn require_scope(mut self, machine_id: impl Into<String>) -> Self {
         self.required_scope = Some(machine_id.into());
         self
@@ -578,7 +591,7 @@ impl AuthRules {
 
     /// Whether a JWT's `scopes`/`aud` claims count for the scope check
     /// (default `false`: they are the creator's own claims, so the check
-    /// fails closed on a JWT).
+    /// fails closed on a JWT; see [why](Self#jwt-scopes-are-not-trusted-by-default)).
     pub fn trust_jwt_scopes(mut self, trust: bool) -> Self {
         self.trust_jwt_scopes = trust;
         self

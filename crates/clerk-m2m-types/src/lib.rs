@@ -23,6 +23,7 @@ mod attempt;
 mod attempt_span;
 mod auth;
 mod call;
+mod client_api;
 mod clock;
 mod config;
 pub mod driver;

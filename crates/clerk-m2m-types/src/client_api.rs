@@ -1,0 +1,196 @@
+//! The parts of the two clients' public API that are the same but for
+//! `async`/`.await`, written once. Each macro is expanded inside the client
+//! crate (`clerk-m2m-async` with `async; .await`, `clerk-m2m-blocking` with
+//! nothing), where `crate::…` names that client's own types, so a method
+//! and its documentation exist in one place and cannot drift.
+
+/// The Machines API methods (`impl Machines<'_>`) and
+/// `Client::machines`, over the client's `send`.
+#[doc(hidden)]
+#[macro_export]
+// `crate` is meant: the client crate expanding the macro.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! machines_api {
+    ($($async:ident)?; $($await:tt)*) => {
+        impl crate::Client {
+            /// The Machines API: create, list, read, update and delete machines,
+            /// read and rotate their secret keys, and change which machines each may
+            /// call. Needs the instance secret key (`CLERK_SECRET_KEY`, `sk_…`).
+            pub fn machines(&self) -> crate::Machines<'_> {
+                crate::Machines { client: self }
+            }
+        }
+
+        impl crate::Machines<'_> {
+            /// Lists the instance's machines, a page at a time (`GET /v1/machines`).
+            pub $($async)? fn list(
+                &self,
+                params: $crate::ListMachinesParams,
+            ) -> Result<$crate::MachineList, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Creates a machine (`POST /v1/machines`); the answer carries its secret
+            /// key, the only answer that does. Never retried once it may have been sent.
+            pub $($async)? fn create(
+                &self,
+                params: $crate::CreateMachineParams,
+            ) -> Result<$crate::Machine, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Reads a machine (`GET /v1/machines/{id}`).
+            pub $($async)? fn get(
+                &self,
+                params: $crate::GetMachineParams,
+            ) -> Result<$crate::Machine, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Renames a machine or changes its default token lifetime (`PATCH /v1/machines/{id}`).
+            pub $($async)? fn update(
+                &self,
+                params: $crate::UpdateMachineParams,
+            ) -> Result<$crate::Machine, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Deletes a machine (`DELETE /v1/machines/{id}`): its keys stop working.
+            pub $($async)? fn delete(
+                &self,
+                params: $crate::DeleteMachineParams,
+            ) -> Result<$crate::DeletedMachine, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Reads a machine's current secret key (`GET /v1/machines/{id}/secret_key`).
+            pub $($async)? fn get_secret_key(
+                &self,
+                params: $crate::GetMachineSecretKeyParams,
+            ) -> Result<$crate::MachineSecretKey, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Mints a new secret key for a machine; the previous one keeps working
+            /// for the grace period given (`POST /v1/machines/{id}/secret_key/rotate`).
+            /// Never retried once it may have been sent.
+            pub $($async)? fn rotate_secret_key(
+                &self,
+                params: $crate::RotateMachineSecretKeyParams,
+            ) -> Result<$crate::MachineSecretKey, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Lets a machine call another (`POST /v1/machines/{id}/scopes`); tokens
+            /// created afterwards carry the scope.
+            pub $($async)? fn add_scope(
+                &self,
+                params: $crate::AddMachineScopeParams,
+            ) -> Result<$crate::MachineScope, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+
+            /// Stops a machine from calling another (`DELETE
+            /// /v1/machines/{id}/scopes/{other_id}`); tokens created afterwards lose the scope.
+            pub $($async)? fn remove_scope(
+                &self,
+                params: $crate::RemoveMachineScopeParams,
+            ) -> Result<$crate::DeletedMachineScope, $crate::Error> {
+                self.client.send(&params) $($await)*
+            }
+        }
+    };
+}
+
+/// The client type itself: its shared state (config, transport, local
+/// JWT verifier), `Debug`, constructors and `config()`; the attributes
+/// given (the type's docs) go on the struct.
+#[doc(hidden)]
+#[macro_export]
+// `crate` is meant: the client crate expanding the macro.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! client_core {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[derive(Clone)]
+        pub struct Client {
+            inner: ::std::sync::Arc<Inner>,
+        }
+
+        struct Inner {
+            config: $crate::Config,
+            transport: ::std::sync::Arc<dyn crate::Transport>,
+            #[cfg(feature = "jwt")]
+            local: crate::local_verify::LocalVerifier,
+        }
+
+        impl ::std::fmt::Debug for Client {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let mut debug = f.debug_struct("Client");
+                debug.field("config", &self.inner.config);
+                #[cfg(feature = "jwt")]
+                debug.field("jwt_keys", &self.inner.local.source_name());
+                debug.finish_non_exhaustive()
+            }
+        }
+
+        impl Client {
+            /// A client for `config` over the built-in transport (the crate's HTTP
+            /// feature, on by default; without it, [`ConfigError::NoTransport`](clerk_m2m_types::ConfigError::NoTransport)).
+            pub fn new(config: $crate::Config) -> Result<Self, $crate::ConfigError> {
+                Self::from_shared_transport(config, crate::builder::default_transport()?)
+            }
+
+            /// A client for `config` over `transport` (any [`Transport`](crate::Transport), a
+            /// closure, or an `Arc` of one shared with other clients).
+            pub fn with_transport(
+                config: $crate::Config,
+                transport: impl crate::Transport + 'static,
+            ) -> Result<Self, $crate::ConfigError> {
+                Self::from_shared_transport(config, ::std::sync::Arc::new(transport))
+            }
+
+            /// A client configured from the environment ([`Config::from_env`](clerk_m2m_types::Config::from_env):
+            /// `CLERK_API_URL`, `CLERK_MACHINE_SECRET_KEY`, `CLERK_SECRET_KEY`,
+            /// `CLERK_JWT_KEY`) over the built-in transport.
+            pub fn from_env() -> Result<Self, $crate::ConfigError> {
+                Self::new($crate::Config::from_env()?)
+            }
+
+            /// A builder: every [`Config`](clerk_m2m_types::Config) setting, plus the transport.
+            pub fn builder() -> crate::ClientBuilder {
+                crate::ClientBuilder::default()
+            }
+
+            pub(crate) fn from_shared_transport(
+                config: $crate::Config,
+                transport: ::std::sync::Arc<dyn crate::Transport>,
+            ) -> Result<Self, $crate::ConfigError> {
+                #[cfg(feature = "jwt")]
+                let local = {
+                    let (plan, options) = config.jwt_key_plan()?;
+                    crate::local_verify::LocalVerifier::new(plan, options, ::std::sync::Arc::clone(config.clock()))
+                };
+                Ok(Self {
+                    inner: ::std::sync::Arc::new(Inner {
+                        config,
+                        transport,
+                        #[cfg(feature = "jwt")]
+                        local,
+                    }),
+                })
+            }
+
+            /// The configuration in use (keys, base URL, retry policy, call
+            /// timeout, clock, local JWT verification).
+            pub fn config(&self) -> &$crate::Config {
+                &self.inner.config
+            }
+
+            #[cfg(feature = "jwt")]
+            pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
+                &self.inner.local
+            }
+        }
+    };
+}
