@@ -11,7 +11,7 @@
 // `crate` is meant: the client crate expanding the macro.
 #[allow(clippy::crate_in_macro_def)]
 macro_rules! machines_api {
-    ($($async:ident)?; $($await:tt)*) => {
+    ($($async:ident)?; $(.$await:ident)?) => {
         impl crate::Client {
             /// The Machines API: create, list, read, update and delete machines,
             /// read and rotate their secret keys, and change which machines each may
@@ -27,7 +27,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::ListMachinesParams,
             ) -> Result<$crate::MachineList, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Creates a machine (`POST /v1/machines`); the answer carries its secret
@@ -36,7 +36,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::CreateMachineParams,
             ) -> Result<$crate::Machine, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Reads a machine (`GET /v1/machines/{id}`).
@@ -44,7 +44,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::GetMachineParams,
             ) -> Result<$crate::Machine, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Renames a machine or changes its default token lifetime (`PATCH /v1/machines/{id}`).
@@ -52,7 +52,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::UpdateMachineParams,
             ) -> Result<$crate::Machine, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Deletes a machine (`DELETE /v1/machines/{id}`): its keys stop working.
@@ -60,7 +60,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::DeleteMachineParams,
             ) -> Result<$crate::DeletedMachine, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Reads a machine's current secret key (`GET /v1/machines/{id}/secret_key`).
@@ -68,7 +68,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::GetMachineSecretKeyParams,
             ) -> Result<$crate::MachineSecretKey, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Mints a new secret key for a machine; the previous one keeps working
@@ -78,7 +78,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::RotateMachineSecretKeyParams,
             ) -> Result<$crate::MachineSecretKey, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Lets a machine call another (`POST /v1/machines/{id}/scopes`); tokens
@@ -87,7 +87,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::AddMachineScopeParams,
             ) -> Result<$crate::MachineScope, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
 
             /// Stops a machine from calling another (`DELETE
@@ -96,7 +96,7 @@ macro_rules! machines_api {
                 &self,
                 params: $crate::RemoveMachineScopeParams,
             ) -> Result<$crate::DeletedMachineScope, $crate::Error> {
-                self.client.send(&params) $($await)*
+                self.client.send(&params) $(.$await)?
             }
         }
     };
@@ -190,6 +190,93 @@ macro_rules! client_core {
             #[cfg(feature = "jwt")]
             pub(crate) fn local_verifier(&self) -> &crate::local_verify::LocalVerifier {
                 &self.inner.local
+            }
+        }
+    };
+}
+
+/// The `Authenticator`: from an `Authorization` header to a verified
+/// machine through the client's `verify_token_str` and [`AuthRules`](crate::AuthRules);
+/// the attributes given (the type's docs) go on the struct.
+#[doc(hidden)]
+#[macro_export]
+// `crate` is meant: the client crate expanding the macro.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! authenticator_api {
+    ($($async:ident)?; $(.$await:ident)?; $(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct Authenticator {
+            client: crate::Client,
+            rules: $crate::AuthRules,
+        }
+
+        impl Authenticator {
+            /// An authenticator verifying with `client` and requiring no scope.
+            ///
+            /// The client needs a key that may verify the callers' tokens: the
+            /// instance secret key (`sk_…`), or a machine key for tokens scoped to
+            /// that machine; for JWTs, `CLERK_JWT_KEY` or the instance key.
+            pub fn new(client: crate::Client) -> Self {
+                Self {
+                    client,
+                    rules: $crate::AuthRules::new(),
+                }
+            }
+
+            /// [`AuthRules::require_scope`](clerk_m2m_types::AuthRules::require_scope): this token may call me.
+            pub fn require_scope(mut self, machine_id: impl Into<String>) -> Self {
+                self.rules = self.rules.require_scope(machine_id);
+                self
+            }
+
+            /// [`AuthRules::trust_jwt_scopes`](clerk_m2m_types::AuthRules::trust_jwt_scopes) (default `false`).
+            pub fn trust_jwt_scopes(mut self, trust: bool) -> Self {
+                self.rules = self.rules.trust_jwt_scopes(trust);
+                self
+            }
+
+            /// The client used to verify.
+            pub fn client(&self) -> &crate::Client {
+                &self.client
+            }
+
+            /// Authenticates a request by its `Authorization` header.
+            pub $($async)? fn authenticate<B>(
+            &self,
+            request: &::http::Request<B>,
+        ) -> Result<$crate::M2mToken, $crate::AuthError> {
+                let token = $crate::driver::auth::bearer_token_from_headers(request.headers())?;
+                self.authenticate_token(token) $(.$await)?
+            }
+
+            /// Authenticates an `Authorization` header value (`None` when absent).
+            pub $($async)? fn authenticate_header_value(
+                &self,
+                value: Option<&::http::HeaderValue>,
+            ) -> Result<$crate::M2mToken, $crate::AuthError> {
+                let token = $crate::driver::auth::bearer_token_from_value(value)?;
+                self.authenticate_token(token) $(.$await)?
+            }
+
+            /// Authenticates an `Authorization` header value given as text
+            /// (`Bearer <token>`; the scheme is case-insensitive).
+            pub $($async)? fn authenticate_header(
+                &self,
+                value: Option<&str>,
+            ) -> Result<$crate::M2mToken, $crate::AuthError> {
+                let token = $crate::driver::auth::bearer_token(value)?;
+                self.authenticate_token(token) $(.$await)?
+            }
+
+            /// Authenticates a bare token value (no `Bearer`).
+            pub $($async)? fn authenticate_token(
+                &self,
+                token: &str,
+            ) -> Result<$crate::M2mToken, $crate::AuthError> {
+                $crate::driver::auth::classify_bearer(token)?;
+                let verified = self.client.verify_token_str(token) $(.$await)?;
+                self.rules.accept(token, verified)
             }
         }
     };
