@@ -2,12 +2,9 @@
 //! mutex), waiters woken by a `Notify`, each create run in its own task.
 
 use crate::Client;
-use clerk_m2m_types::driver::token_cache::{
-    bearer_header, CreateReport, NewTokenSource, SharedSource, Step, Ticket, Wake,
-};
+use clerk_m2m_types::driver::token_cache::{CreateReport, SharedSource, Step, Ticket, Wake};
 use clerk_m2m_types::TokenSourceSettings;
 use clerk_m2m_types::{Error, M2mToken};
-use http::HeaderValue;
 use std::fmt;
 use std::pin::pin;
 use std::sync::Arc;
@@ -83,12 +80,6 @@ impl fmt::Debug for TokenSource {
 }
 
 impl TokenSource {
-    /// A source with the default settings (the server's default lifetime,
-    /// no claims, opaque format, 60 s refresh margin).
-    pub fn new(client: Client) -> Self {
-        Self::with_settings(client, TokenSourceSettings::new())
-    }
-
     /// A source over `client` (which needs a machine secret key). Nothing
     /// is created until the first [`get`](Self::get).
     pub fn with_settings(client: Client, settings: TokenSourceSettings) -> Self {
@@ -96,11 +87,6 @@ impl TokenSource {
         Self {
             shared: Arc::new(shared),
         }
-    }
-
-    /// The settings in use.
-    pub fn settings(&self) -> &TokenSourceSettings {
-        self.shared.settings()
     }
 
     /// A valid token: the cached one, or a new one.
@@ -133,30 +119,6 @@ impl TokenSource {
                 Step::Failed(error) => return Err(error),
             }
         }
-    }
-
-    /// `Bearer <token>` for an `Authorization` header, marked sensitive.
-    pub async fn authorization_header(&self) -> Result<HeaderValue, Error> {
-        bearer_header(&*self.get().await?)
-    }
-
-    /// Forgets the cached token: the next [`get`](Self::get) creates one.
-    pub fn invalidate(&self) {
-        self.shared.invalidate();
-    }
-
-    /// Forgets the cached token only if it is `token_id` (the callee
-    /// rejected it): many rejections of one token cause one new create, and
-    /// a replacement rejected too is kept for a backoff first (see
-    /// [`TokenCache::invalidate_token`](clerk_m2m_types::driver::token_cache::TokenCache::invalidate_token)).
-    /// Returns whether it was dropped.
-    pub fn invalidate_token(&self, token_id: &str) -> bool {
-        self.shared.invalidate_token(token_id)
-    }
-
-    /// How many creates have returned a token so far (each one billed).
-    pub fn tokens_created(&self) -> u64 {
-        self.shared.tokens_created()
     }
 }
 
@@ -201,13 +163,7 @@ impl TokenSource {
 /// ```
 pub type TokenSources = clerk_m2m_types::driver::token_cache::TokenSources<TokenSource>;
 
-impl NewTokenSource for TokenSource {
-    type Client = Client;
-
-    fn new_source(client: Client, settings: TokenSourceSettings) -> Self {
-        Self::with_settings(client, settings)
-    }
-}
+clerk_m2m_types::token_source_api!(async; .await);
 
 /// Runs the create in its own task, detached from the caller; the report
 /// releases the waiters even if the task never finishes it.

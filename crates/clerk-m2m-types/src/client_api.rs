@@ -281,3 +281,113 @@ macro_rules! authenticator_api {
         }
     };
 }
+
+/// The `ClientBuilder`: every [`ConfigBuilder`](crate::ConfigBuilder)
+/// setter (through `config_setters!`), the transport and `build`; the
+/// attributes given (the type's docs) go on the struct.
+#[doc(hidden)]
+#[macro_export]
+// `crate` is meant: the client crate expanding the macro.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! client_builder {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        #[derive(Default)]
+        pub struct ClientBuilder {
+            config: $crate::ConfigBuilder,
+            transport: Option<::std::sync::Arc<dyn crate::Transport>>,
+        }
+
+        impl ::std::fmt::Debug for ClientBuilder {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct("ClientBuilder")
+                    .field("config", &self.config)
+                    .field("custom_transport", &self.transport.is_some())
+                    .finish()
+            }
+        }
+
+        impl ClientBuilder {
+            $crate::config_setters!();
+
+            /// The transport: a [`Transport`](crate::Transport) implementation, a closure, or an
+            /// `Arc` of one shared with other clients (default: the crate's built-in
+            /// transport, when its HTTP feature is on).
+            pub fn transport(mut self, transport: impl crate::Transport + 'static) -> Self {
+                self.transport = Some(::std::sync::Arc::new(transport));
+                self
+            }
+
+            /// Validates the configuration and builds the client.
+            ///
+            /// Fails with [`ConfigError::NoTransport`](clerk_m2m_types::ConfigError::NoTransport) when no transport was set and
+            /// the crate's HTTP feature is off.
+            pub fn build(self) -> Result<crate::Client, $crate::ConfigError> {
+                let config = self.config.build()?;
+                match self.transport {
+                    Some(transport) => crate::Client::from_shared_transport(config, transport),
+                    None => crate::Client::new(config),
+                }
+            }
+        }
+    };
+}
+
+/// The `TokenSource` methods that only delegate to its
+/// [`SharedSource`](crate::driver::token_cache::SharedSource) (a field
+/// `shared`), `authorization_header` over the client's `get`, and
+/// `NewTokenSource` so `TokenSources` can make one.
+#[doc(hidden)]
+#[macro_export]
+// `crate` is meant: the client crate expanding the macro.
+#[allow(clippy::crate_in_macro_def)]
+macro_rules! token_source_api {
+    ($($async:ident)?; $(.$await:ident)?) => {
+        impl crate::TokenSource {
+            /// A source with the default settings (the server's default lifetime,
+            /// no claims, opaque format, 60 s refresh margin).
+            pub fn new(client: crate::Client) -> Self {
+                Self::with_settings(client, $crate::TokenSourceSettings::new())
+            }
+
+            /// The settings in use.
+            pub fn settings(&self) -> &$crate::TokenSourceSettings {
+                self.shared.settings()
+            }
+
+            /// `Bearer <token>` for an `Authorization` header, marked sensitive.
+            pub $($async)? fn authorization_header(
+                &self,
+            ) -> Result<::http::HeaderValue, $crate::Error> {
+                $crate::driver::token_cache::bearer_header(&*self.get() $(.$await)? ?)
+            }
+
+            /// Forgets the cached token: the next [`get`](Self::get) creates one.
+            pub fn invalidate(&self) {
+                self.shared.invalidate();
+            }
+
+            /// Forgets the cached token only if it is `token_id` (the callee
+            /// rejected it): many rejections of one token cause one new create, and
+            /// a replacement rejected too is kept for a backoff first (see
+            /// [`TokenCache::invalidate_token`](clerk_m2m_types::driver::token_cache::TokenCache::invalidate_token)).
+            /// Returns whether it was dropped.
+            pub fn invalidate_token(&self, token_id: &str) -> bool {
+                self.shared.invalidate_token(token_id)
+            }
+
+            /// How many creates have returned a token so far (each one billed).
+            pub fn tokens_created(&self) -> u64 {
+                self.shared.tokens_created()
+            }
+        }
+
+        impl $crate::driver::token_cache::NewTokenSource for crate::TokenSource {
+            type Client = crate::Client;
+
+            fn new_source(client: crate::Client, settings: $crate::TokenSourceSettings) -> Self {
+                Self::with_settings(client, settings)
+            }
+        }
+    };
+}
