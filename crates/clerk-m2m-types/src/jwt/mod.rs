@@ -7,7 +7,8 @@
 //! a few of its own (size limit, `crit`, key size, JWK `alg`/`use`).
 //!
 //! In scope: routing and decoding in one pass ([`classify`]), [`verify`],
-//! keys from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]), where a client's
+//! keys from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]), PEM armour itself
+//! ([`pem`]), where a client's
 //! keys come from ([`JwtKeySettings`]), the JWKS fetch as a call
 //! ([`FetchJwks`]), the JWKS cache as a state value ([`JwksCache`]) and
 //! verification against the JWKS as a state machine ([`JwksVerifier`]: one
@@ -47,7 +48,7 @@ mod jwks_verifier;
 mod key;
 mod keyset;
 mod m2m_jwt;
-pub(crate) mod pem;
+pub mod pem;
 mod settings;
 mod verify;
 
