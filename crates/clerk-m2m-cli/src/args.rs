@@ -180,7 +180,20 @@ where
             _ => deeper.or(here),
         }
     }
-    Cli::command()
+    /// Every value accepted as text, but `--output`'s: a value refused
+    /// before `-o json` must not stop the parse short of it.
+    fn lenient(command: clap::Command) -> clap::Command {
+        command
+            .mut_args(|arg| {
+                if arg.get_id() == "output" || !arg.get_action().takes_values() {
+                    arg
+                } else {
+                    arg.value_parser(clap::builder::ValueParser::os_string())
+                }
+            })
+            .mut_subcommands(lenient)
+    }
+    lenient(Cli::command())
         .ignore_errors(true)
         .try_get_matches_from(args)
         .ok()
@@ -498,6 +511,12 @@ mod tests {
         assert_eq!(requested(&["-o", "json", "create", "--expires-in", "5x"]), OutputFormat::Json);
         assert_eq!(requested(&["list", "--output=json"]), OutputFormat::Json);
         assert_eq!(requested(&["machines", "get", "-o", "json"]), OutputFormat::Json);
+        assert_eq!(requested(&["machines", "get", "mch_1", "-o", "json"]), OutputFormat::Json);
+        assert_eq!(
+            requested(&["create", "--expires-in", "-5", "--output", "json"]),
+            OutputFormat::Json
+        );
+        assert_eq!(requested(&["verify", "", "-o", "json"]), OutputFormat::Json);
         assert_eq!(requested(&["list"]), OutputFormat::Table);
         assert_eq!(requested(&["-o", "yaml", "list"]), OutputFormat::Table);
     }

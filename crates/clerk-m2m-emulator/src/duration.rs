@@ -13,7 +13,7 @@ pub enum DurationError {
     #[error("must not be negative: give e.g. 90s, 15m, 1h or 7d (a bare number is seconds)")]
     Negative,
     /// No whole number in front, or a fraction (`1.5h`).
-    #[error("must be a whole number with an optional unit, e.g. 90s, 15m, 1h or 7d (for 1.5h write 90m)")]
+    #[error("must be a whole number of seconds, or one with a unit: e.g. 90s, 15m, 1h or 7d (for 1.5h write 90m)")]
     NotAWholeNumber,
     /// A unit other than `s`, `m`, `h` or `d` (or several, as in `1h30m`).
     #[error("unknown unit: use one of s, m, h or d after the number, e.g. 90s, 15m, 1h or 7d (for 1h30m write 90m)")]
