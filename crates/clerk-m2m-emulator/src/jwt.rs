@@ -211,15 +211,62 @@ mod tests {
         assert!(looks_like_jwt(&token));
         let claims = verify(&key, "ins_a", &token, 150_000).unwrap();
         assert_eq!(claims["role"], "reader");
-        let header: Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
-                .decode(token.split('.').next().unwrap())
-                .unwrap(),
-        )
-        .unwrap();
+        // The bytes as signed: Clerk's key order, whatever serde_json's features.
+        let header = URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap();
         assert_eq!(
-            header.to_string(),
+            String::from_utf8(header).unwrap(),
             r#"{"alg":"RS256","kid":"ins_a","typ":"JWT","cat":"cl_B7d4PD333AAA"}"#
+        );
+    }
+
+    #[test]
+    fn the_payload_starts_with_the_registered_claims_in_clerks_order() {
+        let key = shared_key();
+        let mut claims = Map::new();
+        claims.insert("role".into(), Value::from("reader"));
+        claims.insert("aud".into(), Value::from("api"));
+        let payload = Payload {
+            iss: "http://127.0.0.1",
+            sub: "mch_x",
+            iat: 100,
+            nbf: 100,
+            exp: 200,
+            jti: "mt_0",
+            claims: Some(&claims),
+        };
+        let token = encode(&key, "ins_a", &payload).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap();
+        let payload = String::from_utf8(payload).unwrap();
+        assert!(
+            payload.starts_with(
+                r#"{"iss":"http://127.0.0.1","sub":"mch_x","iat":100,"nbf":100,"exp":200,"jti":"mt_0","#
+            ),
+            "{payload}"
+        );
+        assert!(payload.contains(r#""role":"reader""#) && payload.contains(r#""aud":"api""#));
+        let without: Payload = Payload {
+            claims: None,
+            ..Payload {
+                iss: "i",
+                sub: "s",
+                iat: 1,
+                nbf: 1,
+                exp: 2,
+                jti: "j",
+                claims: None,
+            }
+        };
+        let token = encode(&key, "ins_a", &without).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(payload).unwrap(),
+            r#"{"iss":"i","sub":"s","iat":1,"nbf":1,"exp":2,"jti":"j"}"#
         );
     }
 
