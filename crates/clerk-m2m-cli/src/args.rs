@@ -461,7 +461,13 @@ mod tests {
         }
         let cli = parse(&["--timeout", "2m", "list", "--subject", "mch_1"]).unwrap();
         assert_eq!(cli.global.timeout, Some(Duration::from_secs(120)));
-        assert_eq!(parse(&["list", "--subject", "mch_1"]).unwrap().global.timeout, None);
+        assert_eq!(
+            parse(&["list", "--subject", "mch_1"])
+                .unwrap()
+                .global
+                .timeout,
+            None
+        );
     }
 
     #[test]
@@ -508,10 +514,19 @@ mod tests {
         let requested = |args: &[&str]| {
             requested_output(std::iter::once("clerk-m2m").chain(args.iter().copied()))
         };
-        assert_eq!(requested(&["-o", "json", "create", "--expires-in", "5x"]), OutputFormat::Json);
+        assert_eq!(
+            requested(&["-o", "json", "create", "--expires-in", "5x"]),
+            OutputFormat::Json
+        );
         assert_eq!(requested(&["list", "--output=json"]), OutputFormat::Json);
-        assert_eq!(requested(&["machines", "get", "-o", "json"]), OutputFormat::Json);
-        assert_eq!(requested(&["machines", "get", "mch_1", "-o", "json"]), OutputFormat::Json);
+        assert_eq!(
+            requested(&["machines", "get", "-o", "json"]),
+            OutputFormat::Json
+        );
+        assert_eq!(
+            requested(&["machines", "get", "mch_1", "-o", "json"]),
+            OutputFormat::Json
+        );
         assert_eq!(
             requested(&["create", "--expires-in", "-5", "--output", "json"]),
             OutputFormat::Json

@@ -165,11 +165,17 @@ mod tests {
 
     #[test]
     fn clap_messages_lose_the_prefix_and_footer_and_keep_the_flag() {
-        let error = args::Cli::try_parse_from(["clerk-m2m", "create", "--expires-in", "5x"])
-            .unwrap_err();
+        let error =
+            args::Cli::try_parse_from(["clerk-m2m", "create", "--expires-in", "5x"]).unwrap_err();
         let message = clap_message(&error);
-        assert!(message.starts_with("invalid value '5x' for '--expires-in"), "{message}");
-        assert!(!message.contains('\n') && !message.contains("--help"), "{message}");
+        assert!(
+            message.starts_with("invalid value '5x' for '--expires-in"),
+            "{message}"
+        );
+        assert!(
+            !message.contains('\n') && !message.contains("--help"),
+            "{message}"
+        );
         let error = args::Cli::try_parse_from(["clerk-m2m", "list"]).unwrap_err();
         let message = clap_message(&error);
         assert!(message.contains("--subject"), "{message}");

@@ -89,9 +89,10 @@ impl<T: Transport> Verbose<T> {
             1.0,
         );
         match decision {
-            RetryDecision::RetryAfter(delay) => {
-                Some(format!("{reason}, next attempt within {} ms", delay.as_millis()))
-            }
+            RetryDecision::RetryAfter(delay) => Some(format!(
+                "{reason}, next attempt within {} ms",
+                delay.as_millis()
+            )),
             _ => None,
         }
     }
@@ -118,7 +119,10 @@ impl<T: Transport> Transport for Verbose<T> {
             path,
             attempt: info.map(|info| info.number),
             max_attempts: self.policy.attempt_limit(),
-            status: result.as_ref().ok().map(|response| response.status().as_u16()),
+            status: result
+                .as_ref()
+                .ok()
+                .map(|response| response.status().as_u16()),
             status_text: result
                 .as_ref()
                 .ok()
@@ -232,7 +236,11 @@ mod tests {
                     if status == 429 {
                         response = response.header("retry-after", "0");
                     }
-                    let body = if status < 300 { token_json() } else { b"{}".to_vec() };
+                    let body = if status < 300 {
+                        token_json()
+                    } else {
+                        b"{}".to_vec()
+                    };
                     response.body(body).map_err(TransportError::other)
                 }
                 Err(kind) => Err(TransportError::new(kind)),
@@ -262,13 +270,13 @@ mod tests {
         let printed = lines(&printed);
         assert_eq!(printed.len(), 2, "{printed:?}");
         assert!(
-            printed[0].starts_with(
-                "http: POST /m2m_tokens/verify -> 503 Service Unavailable in "
-            ),
+            printed[0].starts_with("http: POST /m2m_tokens/verify -> 503 Service Unavailable in "),
             "{printed:?}"
         );
         assert!(
-            printed[0].contains("(attempt 1 of 3; retrying: the server is unavailable, next attempt within "),
+            printed[0].contains(
+                "(attempt 1 of 3; retrying: the server is unavailable, next attempt within "
+            ),
             "{printed:?}"
         );
         assert!(printed[1].contains("-> 200 OK in "), "{printed:?}");
@@ -298,14 +306,22 @@ mod tests {
         let printed = lines(&printed);
         assert_eq!(printed.len(), 3, "{printed:?}");
         assert!(
-            printed[0].starts_with("http: GET /m2m_tokens?subject=…&limit=… -> could not connect (request not sent)"),
+            printed[0].starts_with(
+                "http: GET /m2m_tokens?subject=…&limit=… -> could not connect (request not sent)"
+            ),
             "{printed:?}"
         );
-        assert!(printed[0].contains("retrying: the request was not sent"), "{printed:?}");
+        assert!(
+            printed[0].contains("retrying: the request was not sent"),
+            "{printed:?}"
+        );
         assert!(printed[1].contains("retrying: rate limited"), "{printed:?}");
         // The third attempt is the last: no retry, whatever the status.
         assert!(printed[2].ends_with("(attempt 3 of 3)"), "{printed:?}");
-        assert!(printed.iter().all(|line| !line.contains("mch_2xh")), "{printed:?}");
+        assert!(
+            printed.iter().all(|line| !line.contains("mch_2xh")),
+            "{printed:?}"
+        );
     }
 
     #[test]
@@ -318,10 +334,16 @@ mod tests {
         let http = &first["http"];
         assert_eq!(http["method"], "POST");
         assert_eq!(http["path"], "/m2m_tokens/verify");
-        assert_eq!((http["attempt"].as_u64(), http["status"].as_u64()), (Some(1), Some(502)));
+        assert_eq!(
+            (http["attempt"].as_u64(), http["status"].as_u64()),
+            (Some(1), Some(502))
+        );
         assert!(http["duration_ms"].is_u64());
         assert!(http["error"].is_null());
-        assert!(http["retry"].as_str().unwrap().starts_with("the server is unavailable"));
+        assert!(http["retry"]
+            .as_str()
+            .unwrap()
+            .starts_with("the server is unavailable"));
         let second: serde_json::Value = serde_json::from_str(&printed[1]).unwrap();
         assert!(second["http"]["retry"].is_null());
         assert_eq!(second["http"]["status"], 200);

@@ -179,7 +179,13 @@ fn missing_or_wrong_keys() {
 #[test]
 fn lifetimes_take_units() {
     let setup = Setup::new();
-    for (flag, millis) in [("90s", 90_000), ("15m", 900_000), ("1h", 3_600_000), ("7d", 604_800_000), ("600", 600_000)] {
+    for (flag, millis) in [
+        ("90s", 90_000),
+        ("15m", 900_000),
+        ("1h", 3_600_000),
+        ("7d", 604_800_000),
+        ("600", 600_000),
+    ] {
         let token = setup.create(&["--expires-in", flag]);
         let lifetime =
             token["expiration"].as_i64().unwrap() - token["created_at"].as_i64().unwrap();

@@ -83,7 +83,12 @@ fn the_readme_table_is_the_help_text() {
     let help = help.join(" ");
     for exit in Exit::ALL {
         assert!(
-            help.contains(&format!("{}  {}", exit.code(), exit.meaning()).split_whitespace().collect::<Vec<_>>().join(" ")),
+            help.contains(
+                &format!("{}  {}", exit.code(), exit.meaning())
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
             "--help lacks {exit:?}"
         );
     }

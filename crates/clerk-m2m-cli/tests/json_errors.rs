@@ -22,7 +22,9 @@ fn json_error(setup: &Setup, command: &mut assert_cmd::Command, code: i32) -> Va
         assert!(error.get(field).is_some(), "{field} missing: {stderr}");
     }
     assert!(error["code"].as_str().is_some_and(|code| !code.is_empty()));
-    assert!(error["message"].as_str().is_some_and(|text| !text.is_empty()));
+    assert!(error["message"]
+        .as_str()
+        .is_some_and(|text| !text.is_empty()));
     error
 }
 
@@ -31,9 +33,12 @@ fn an_api_error_carries_clerks_code_status_and_trace_id() {
     let setup = Setup::new();
     let error = json_error(
         &setup,
-        setup
-            .as_a()
-            .args(["-o", "json", "revoke", "mt_0123456789abcdef0123456789abcdef"]),
+        setup.as_a().args([
+            "-o",
+            "json",
+            "revoke",
+            "mt_0123456789abcdef0123456789abcdef",
+        ]),
         1,
     );
     assert_eq!(error["code"], "resource_not_found");
@@ -49,7 +54,10 @@ fn an_api_error_carries_clerks_code_status_and_trace_id() {
         .emulator
         .inject_fault(Fault::status(StatusCode::INTERNAL_SERVER_ERROR), 1);
     let error = json_error(&setup, setup.as_a().args(["create", "-o", "json"]), 1);
-    assert_eq!((error["code"].as_str(), error["status"].as_u64()), (Some("emulator_fault"), Some(500)));
+    assert_eq!(
+        (error["code"].as_str(), error["status"].as_u64()),
+        (Some("emulator_fault"), Some(500))
+    );
 }
 
 #[test]
@@ -57,7 +65,10 @@ fn usage_errors_are_json_too_even_clap_s_own() {
     let setup = Setup::new();
     let before = setup.emulator.requests_received();
     for (args, needle) in [
-        (&["-o", "json", "create", "--expires-in", "5x"][..], "--expires-in"),
+        (
+            &["-o", "json", "create", "--expires-in", "5x"][..],
+            "--expires-in",
+        ),
         (&["list", "-o", "json"], "--subject"),
         (&["--output=json", "create", "--timeout", "0"], "--timeout"),
         (&["machines", "get", "mch_1", "-o", "json"], "machine id"),
@@ -72,10 +83,16 @@ fn usage_errors_are_json_too_even_clap_s_own() {
     assert_eq!(setup.emulator.requests_received(), before, "nothing sent");
 
     // Without -o json, clap's own text as before.
-    let output = bare().args(["create", "--expires-in", "5x"]).output().unwrap();
+    let output = bare()
+        .args(["create", "--expires-in", "5x"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.starts_with("error: invalid value '5x' for '--expires-in"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: invalid value '5x' for '--expires-in"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -83,7 +100,10 @@ fn missing_and_wrong_keys() {
     let setup = Setup::new();
     let error = json_error(&setup, setup.cmd().args(["create", "-o", "json"]), 2);
     assert_eq!(error["code"], "missing_key");
-    assert!(error["hint"].as_str().unwrap().contains("CLERK_MACHINE_SECRET_KEY"));
+    assert!(error["hint"]
+        .as_str()
+        .unwrap()
+        .contains("CLERK_MACHINE_SECRET_KEY"));
 
     let error = json_error(
         &setup,
@@ -145,7 +165,11 @@ fn tokens_that_do_not_verify_and_ids_that_are_not_tokens() {
     let error = json_error(&setup, setup.as_b().args(["-o", "json", "verify", id]), 2);
     assert_eq!(error["code"], "not_a_token");
     let value = token["token"].as_str().unwrap();
-    let error = json_error(&setup, setup.as_a().args(["-o", "json", "revoke", value]), 2);
+    let error = json_error(
+        &setup,
+        setup.as_a().args(["-o", "json", "revoke", value]),
+        2,
+    );
     assert_eq!(error["code"], "usage");
     assert!(!error.to_string().contains(value));
 }

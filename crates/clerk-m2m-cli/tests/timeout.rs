@@ -31,7 +31,14 @@ fn a_silent_server_is_given_up_on_at_the_timeout() {
         bare()
             .env("CLERK_API_URL", &url)
             .env("CLERK_MACHINE_SECRET_KEY", setup.key_a())
-            .args(["--timeout", "1s", "-v", "list", "--subject", &setup.machine_a()]),
+            .args([
+                "--timeout",
+                "1s",
+                "-v",
+                "list",
+                "--subject",
+                &setup.machine_a(),
+            ]),
         3,
     );
     let elapsed = started.elapsed();

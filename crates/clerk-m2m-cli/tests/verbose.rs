@@ -32,15 +32,24 @@ fn a_503_then_a_success_prints_two_lines_without_the_token_or_a_key() {
     );
     assert!(lines[1].ends_with(" ms (attempt 2 of 3)"), "{stderr}");
     // `run` checked the keys; the token value is not there either.
-    assert!(!stderr.contains(value) && !stdout.contains(value), "{stderr}");
+    assert!(
+        !stderr.contains(value) && !stdout.contains(value),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn a_create_is_one_line_and_query_values_stay_out() {
     let setup = Setup::new();
-    let (stdout, stderr) = setup.run(setup.as_a().args(["--verbose", "create", "--token-only"]), 0);
+    let (stdout, stderr) = setup.run(
+        setup.as_a().args(["--verbose", "create", "--token-only"]),
+        0,
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("http: POST /m2m_tokens -> 201 Created in "), "{stderr}");
+    assert!(
+        stderr.starts_with("http: POST /m2m_tokens -> 201 Created in "),
+        "{stderr}"
+    );
     assert!(!stderr.contains(stdout.trim()), "{stderr}");
 
     let machine = setup.machine_a();

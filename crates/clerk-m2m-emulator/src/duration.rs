@@ -113,10 +113,7 @@ mod tests {
 
     #[test]
     fn the_largest_values_fit() {
-        assert_eq!(
-            parse_duration_seconds("18446744073709551615"),
-            Ok(u64::MAX)
-        );
+        assert_eq!(parse_duration_seconds("18446744073709551615"), Ok(u64::MAX));
         // u64::MAX / 86400 = 213503982334601 days (and a bit).
         assert_eq!(
             parse_duration_seconds("213503982334601d"),

@@ -258,7 +258,10 @@ pub(crate) mod tests {
         }
         // Escaped line breaks, as an environment variable holds them.
         let escaped = key.to_pkcs8_pem().unwrap().replace('\n', "\\n");
-        assert_eq!(SigningKey::from_pem(&escaped).unwrap().modulus(), key.modulus());
+        assert_eq!(
+            SigningKey::from_pem(&escaped).unwrap().modulus(),
+            key.modulus()
+        );
     }
 
     #[test]

@@ -33,7 +33,13 @@ mod tests {
             let script = completions(CompletionsArgs { shell }).unwrap();
             assert!(script.len() > 500, "{shell}: {script}");
             // Fish names flags without their dashes (`-l timeout`).
-            for word in ["clerk-m2m", "verify", "machines", "rotate-secret-key", "timeout"] {
+            for word in [
+                "clerk-m2m",
+                "verify",
+                "machines",
+                "rotate-secret-key",
+                "timeout",
+            ] {
                 assert!(script.contains(word), "{shell}: {word} missing");
             }
         }

@@ -83,7 +83,9 @@ fn refuse_ids(token: &str) -> Result<(), Failure> {
     } else {
         return Ok(());
     };
-    Err(Failure::usage(what).with_code("not_a_token").with_hint(hint))
+    Err(Failure::usage(what)
+        .with_code("not_a_token")
+        .with_hint(hint))
 }
 
 fn non_empty(token: &str) -> Result<SecretString, Failure> {

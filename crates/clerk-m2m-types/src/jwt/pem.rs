@@ -240,7 +240,10 @@ mod tests {
             assert_eq!(block.label(), label);
             assert_eq!(block.der(), der.as_slice());
             let shown = format!("{block:?}");
-            assert!(shown.contains("der_len: 256") && !shown.contains("255"), "{shown}");
+            assert!(
+                shown.contains("der_len: 256") && !shown.contains("255"),
+                "{shown}"
+            );
             // A public-key reader refuses it without decoding further.
             let error = decode(&text).unwrap_err();
             assert!(error.to_string().contains("private key"), "{error}");
@@ -250,8 +253,15 @@ mod tests {
     #[test]
     fn encode_wraps_at_64_characters() {
         let text = encode("PRIVATE KEY", &[0xAB; 96]);
-        let body: Vec<&str> = text.lines().skip(1).take_while(|l| !l.starts_with("-----")).collect();
-        assert_eq!(body.iter().map(|line| line.len()).collect::<Vec<_>>(), [64, 64]);
+        let body: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----"))
+            .collect();
+        assert_eq!(
+            body.iter().map(|line| line.len()).collect::<Vec<_>>(),
+            [64, 64]
+        );
         assert_eq!(encode("X", &[]), "-----BEGIN X-----\n-----END X-----\n");
     }
 
@@ -261,13 +271,22 @@ mod tests {
             ("nothing here", "no PEM block"),
             ("-----BEGIN PRIVATE KEY", "unterminated BEGIN line"),
             ("-----BEGIN -----\nAQID\n-----END -----", "no label"),
-            ("-----BEGIN X\nAQID\n-----END X-----", "unterminated BEGIN line"),
+            (
+                "-----BEGIN X\nAQID\n-----END X-----",
+                "unterminated BEGIN line",
+            ),
             (
                 "-----BEGIN PRIVATE KEY-----\nAQID\n-----END RSA PRIVATE KEY-----",
                 "missing END line",
             ),
-            ("-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----", "base64"),
-            ("-----BEGIN PRIVATE KEY-----\n \n-----END PRIVATE KEY-----", "empty"),
+            (
+                "-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----",
+                "base64",
+            ),
+            (
+                "-----BEGIN PRIVATE KEY-----\n \n-----END PRIVATE KEY-----",
+                "empty",
+            ),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.detail().contains(detail), "{text}: {error}");
