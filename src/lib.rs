@@ -31,6 +31,9 @@
 //!   method, path template, attempt, status, trace id; never a secret).
 //! - `test-util`: the `test_util` module (`ReplayTransport`,
 //!   `CaptureTransport`, model constructors, the transport contract).
+//! - `preserve_order`: claims keep the caller's key order on the wire
+//!   (`serde_json/preserve_order` for the whole build; off, keys are sorted,
+//!   the same JSON object).
 //!
 //! With no features this crate is the types crate alone.
 //!

@@ -3,13 +3,22 @@
 //! Values are checked while parsing where the check needs nothing but the
 //! value itself (a `--claims` that is not a JSON object, a negative
 //! `--expires-in`, a `--limit` outside 1–100), so such mistakes are usage
-//! errors (exit 2) reported by clap in its usual format.
+//! errors (exit 2) reported by clap in its usual format, which names the
+//! flag.
+//!
+//! Durations (`--expires-in`, `--min-remaining-ttl`, `--timeout`, the
+//! `machines` TTL flags and the emulator's) are a whole number with a unit,
+//! `90s`, `15m`, `1h` or `7d`, or a bare number of seconds.
 
+use crate::exit::{exit_codes_help, exit_codes_short};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clerk_m2m_emulator::cli::EmulatorArgs;
 use clerk_m2m_types::{SecretString, TokenFormat};
+use std::ffi::OsString;
+use std::time::Duration;
 use values::{
-    parse_claims, parse_lifetime, parse_machine_id, parse_seconds, parse_secret, parse_token_source,
+    parse_claims, parse_duration, parse_lifetime, parse_machine_id, parse_secret, parse_timeout,
+    parse_token_source,
 };
 
 mod machines;
@@ -20,12 +29,11 @@ pub use machines::{
     MachinesRotateArgs, MachinesScopeArgs, MachinesSecretKeyArgs, MachinesUpdateArgs,
 };
 
-/// The exit codes in one line, at the end of each subcommand's `--help`.
-pub const EXIT_CODES_SHORT: &str = "Exit codes: 0 success, 1 API error or verification failure, \
-2 usage error or missing key, 3 network failure (details: clerk-m2m --help)";
-
-/// Environment variables and exit codes, shown at the end of `--help`.
-pub const AFTER_HELP: &str = "\
+/// Environment variables, exit codes and where output goes, shown at the
+/// end of `--help`.
+pub fn after_help() -> String {
+    format!(
+        "\
 Environment:
   CLERK_API_URL             base URL of the Backend API (default https://api.clerk.com)
   CLERK_MACHINE_SECRET_KEY  machine secret key ak_…: create; list, revoke and verify its own tokens
@@ -33,16 +41,17 @@ Environment:
                             `machines` (create and manage machines)
   CLERK_JWT_KEY             PEM public key: verify JWT tokens locally, without a network call
 
-Exit codes:
-  0  success
-  1  the API answered with an error, the token did not verify, or the emulator could not start
-  2  usage error: a bad flag or value (e.g. --claims that is not a JSON object, a negative
-     --expires-in), or no key to make the call with
-  3  network failure: the API could not be reached, or the connection broke
+{}
+Durations (--expires-in, --timeout, the TTL flags): 90s, 15m, 1h, 7d, or a bare number of
+seconds.
 
-Errors go to stderr (what failed, Clerk's code and message, the trace id, a hint); results go
-to stdout. Secret keys are never printed; the only token value printed is the one `create`
-makes.";
+Errors go to stderr (what failed, Clerk's code and message, the trace id, a hint); with -o json,
+as one JSON object: {{\"error\": {{\"code\", \"message\", \"status\", \"trace_id\", \"hint\"}}}}.
+Results go to stdout. Secret keys are never printed; the only token value printed is the one
+`create` makes. Shell completions: clerk-m2m completions bash|zsh|fish|powershell|elvish.",
+        exit_codes_help()
+    )
+}
 
 /// clerk-m2m: create, list, revoke and verify Clerk machine-to-machine (M2M) tokens.
 ///
@@ -50,7 +59,7 @@ makes.";
 /// secret key (ak_…) or the instance secret key (sk_…), both best given through the
 /// environment.
 #[derive(Debug, Parser)]
-#[command(name = "clerk-m2m", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "clerk-m2m", version, after_help = after_help(), propagate_version = true)]
 pub struct Cli {
     /// Flags every subcommand accepts.
     #[command(flatten)]
@@ -113,6 +122,21 @@ pub struct GlobalArgs {
         value_name = "FORMAT"
     )]
     pub output: OutputFormat,
+
+    /// Deadline for each API call, retries included, e.g. 10s or 2m [default: 30s]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "DURATION",
+        value_parser = parse_timeout
+    )]
+    pub timeout: Option<Duration>,
+
+    /// Print one line per HTTP attempt on stderr: method, path, status or network error,
+    /// duration, and why it is retried (never a key, token or body)
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub verbose: bool,
 }
 
 impl GlobalArgs {
@@ -135,6 +159,48 @@ impl GlobalArgs {
     }
 }
 
+/// The output format a command line asks for, read leniently: for a command
+/// line clap refused, so that its usage error can be JSON too.
+pub fn requested_output<I, T>(args: I) -> OutputFormat
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    use clap::CommandFactory;
+    fn find(matches: &clap::ArgMatches) -> Option<OutputFormat> {
+        let here = matches
+            .try_get_one::<OutputFormat>("output")
+            .ok()
+            .flatten()
+            .copied();
+        let deeper = matches.subcommand().and_then(|(_, sub)| find(sub));
+        // An explicit value anywhere wins over the default.
+        match matches.value_source("output") {
+            Some(clap::parser::ValueSource::CommandLine) => here,
+            _ => deeper.or(here),
+        }
+    }
+    /// Every value accepted as text, but `--output`'s: a value refused
+    /// before `-o json` must not stop the parse short of it.
+    fn lenient(command: clap::Command) -> clap::Command {
+        command
+            .mut_args(|arg| {
+                if arg.get_id() == "output" || !arg.get_action().takes_values() {
+                    arg
+                } else {
+                    arg.value_parser(clap::builder::ValueParser::os_string())
+                }
+            })
+            .mut_subcommands(lenient)
+    }
+    lenient(Cli::command())
+        .ignore_errors(true)
+        .try_get_matches_from(args)
+        .ok()
+        .and_then(|matches| find(&matches))
+        .unwrap_or(OutputFormat::Table)
+}
+
 fn non_empty(key: Option<&SecretString>) -> Option<&SecretString> {
     key.filter(|key| !key.expose_secret().is_empty())
 }
@@ -152,16 +218,17 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a token (needs a machine secret key) and print it
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Create(CreateArgs),
     /// List a machine's opaque tokens (JWT tokens are not stored, so never listed)
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     List(ListArgs),
     /// Revoke an opaque token by its id (mt_…)
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Revoke(RevokeArgs),
-    /// Verify a token: an M2M JWT locally, anything else through the API
-    #[command(after_help = EXIT_CODES_SHORT)]
+    /// Verify a token (its value, not its mt_ id): an M2M JWT locally, anything else through
+    /// the API
+    #[command(after_help = exit_codes_short())]
     Verify(VerifyArgs),
     /// Create, list, update and delete machines, read and rotate their secret keys, and manage
     /// which machines each may call (needs the instance secret key, CLERK_SECRET_KEY)
@@ -171,6 +238,22 @@ pub enum Command {
     /// Prints the URL, the instance key and each machine's id and key (test keys only), then
     /// serves until Ctrl-C or SIGTERM. `-o json` is the same as `--json`.
     Emulator(EmulatorArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish) on stdout
+    ///
+    /// Bash: save it as ~/.local/share/bash-completion/completions/clerk-m2m. Zsh: save it as
+    /// _clerk-m2m in a directory of $fpath. Fish: save it as
+    /// ~/.config/fish/completions/clerk-m2m.fish. PowerShell: add `clerk-m2m completions
+    /// powershell | Out-String | Invoke-Expression` to $PROFILE. Elvish: add `eval
+    /// (clerk-m2m completions elvish | slurp)` to rc.elv.
+    Completions(CompletionsArgs),
+}
+
+/// `clerk-m2m completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `clerk-m2m create`.
@@ -180,10 +263,11 @@ pub struct CreateArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Opaque)]
     pub format: FormatArg,
 
-    /// Lifetime in seconds, a whole number above 0 [default: an opaque token never expires]
+    /// Lifetime above 0, e.g. 90s, 15m, 1h or 7d; a bare number is seconds [default: an opaque
+    /// token never expires]
     #[arg(
         long,
-        value_name = "SECONDS",
+        value_name = "DURATION",
         value_parser = parse_lifetime,
         allow_hyphen_values = true
     )]
@@ -194,11 +278,12 @@ pub struct CreateArgs {
     pub claims: Option<serde_json::Value>,
 
     /// Reuse: return a live opaque token of this machine with the same claims if it has at
-    /// least this many seconds left, instead of creating one (must be below --expires-in)
+    /// least this long left (e.g. 10m; a bare number is seconds), instead of creating one
+    /// (must be below --expires-in)
     #[arg(
         long,
-        value_name = "SECONDS",
-        value_parser = parse_seconds,
+        value_name = "DURATION",
+        value_parser = parse_duration,
         allow_hyphen_values = true
     )]
     pub min_remaining_ttl: Option<u64>,
@@ -360,6 +445,98 @@ mod tests {
     }
 
     #[test]
+    fn durations_take_units_and_bare_seconds() {
+        let cli = parse(&["create", "--expires-in", "7d", "--min-remaining-ttl", "15m"]).unwrap();
+        let Command::Create(args) = cli.command else {
+            panic!("not create");
+        };
+        assert_eq!(args.expires_in, Some(7 * 86_400));
+        assert_eq!(args.min_remaining_ttl, Some(900));
+        for (text, seconds) in [("90s", 90), ("1h", 3600), ("3600", 3600)] {
+            let Command::Create(args) = parse(&["create", "--expires-in", text]).unwrap().command
+            else {
+                panic!("not create");
+            };
+            assert_eq!(args.expires_in, Some(seconds), "{text}");
+        }
+        let cli = parse(&["--timeout", "2m", "list", "--subject", "mch_1"]).unwrap();
+        assert_eq!(cli.global.timeout, Some(Duration::from_secs(120)));
+        assert_eq!(
+            parse(&["list", "--subject", "mch_1"])
+                .unwrap()
+                .global
+                .timeout,
+            None
+        );
+    }
+
+    #[test]
+    fn bad_durations_name_the_flag() {
+        for (flag, value, reason) in [
+            ("--expires-in", "5x", "unknown unit"),
+            ("--expires-in", "0s", "must be above 0"),
+            ("--expires-in", "1.5h", "whole number"),
+            ("--expires-in", "99999999999999999999", "too large"),
+            ("--min-remaining-ttl", "-1m", "must not be negative"),
+            ("--timeout", "0", "must be above 0"),
+            ("--timeout", "soon", "whole number"),
+        ] {
+            let error = parse(&["create", flag, value]).expect_err(value);
+            assert_eq!(error.exit_code(), 2, "{flag} {value}");
+            let text = error.to_string();
+            assert!(text.contains(flag), "{text}");
+            assert!(text.contains(reason), "{text}");
+        }
+    }
+
+    #[test]
+    fn verbose_and_timeout_are_global() {
+        let cli = parse(&["verify", "-", "-v", "--timeout", "5s"]).unwrap();
+        assert!(cli.global.verbose);
+        assert_eq!(cli.global.timeout, Some(Duration::from_secs(5)));
+        assert!(!parse(&["verify", "-"]).unwrap().global.verbose);
+    }
+
+    #[test]
+    fn completions_take_each_shell() {
+        for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+            let cli = parse(&["completions", shell]).unwrap();
+            let Command::Completions(args) = cli.command else {
+                panic!("not completions");
+            };
+            assert_eq!(args.shell.to_string(), shell);
+        }
+        assert_eq!(parse(&["completions", "tcsh"]).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn the_output_format_is_found_in_a_refused_command_line() {
+        let requested = |args: &[&str]| {
+            requested_output(std::iter::once("clerk-m2m").chain(args.iter().copied()))
+        };
+        assert_eq!(
+            requested(&["-o", "json", "create", "--expires-in", "5x"]),
+            OutputFormat::Json
+        );
+        assert_eq!(requested(&["list", "--output=json"]), OutputFormat::Json);
+        assert_eq!(
+            requested(&["machines", "get", "-o", "json"]),
+            OutputFormat::Json
+        );
+        assert_eq!(
+            requested(&["machines", "get", "mch_1", "-o", "json"]),
+            OutputFormat::Json
+        );
+        assert_eq!(
+            requested(&["create", "--expires-in", "-5", "--output", "json"]),
+            OutputFormat::Json
+        );
+        assert_eq!(requested(&["verify", "", "-o", "json"]), OutputFormat::Json);
+        assert_eq!(requested(&["list"]), OutputFormat::Table);
+        assert_eq!(requested(&["-o", "yaml", "list"]), OutputFormat::Table);
+    }
+
+    #[test]
     fn negative_lifetimes_say_so() {
         let error = parse(&["create", "--expires-in", "-5"]).unwrap_err();
         assert!(
@@ -411,7 +588,11 @@ mod tests {
         let help = Cli::command().render_long_help().to_string();
         assert!(help.contains("Exit codes:"));
         assert!(help.contains("3  network failure"));
+        assert!(help.contains(&crate::exit::exit_codes_help()));
         assert!(help.contains("shell history"));
+        for flag in ["--timeout", "--verbose", "completions"] {
+            assert!(help.contains(flag), "{flag}");
+        }
         let emulator_help = Cli::command()
             .find_subcommand_mut("emulator")
             .unwrap()

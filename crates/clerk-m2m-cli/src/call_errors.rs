@@ -19,6 +19,7 @@ impl Failure {
                     action.failed()
                 ),
             )
+            .with_code("invalid_response")
             .with_hint("check that --api-url / CLERK_API_URL points at the Clerk Backend API"),
             Error::Transport { source, .. } => from_transport(action, source, base_url),
             Error::Jwt { source } => Self::from_jwt(source, false),
@@ -34,7 +35,8 @@ impl Failure {
         let failure = Self::new(
             Exit::Failure,
             format!("{}: {error}", Action::Verify.failed()),
-        );
+        )
+        .with_code("token_invalid");
         let keys = if with_pem {
             "CLERK_JWT_KEY"
         } else {
@@ -52,15 +54,14 @@ impl Failure {
         }
     }
 
-    /// An M2M JWT with neither `CLERK_JWT_KEY` nor `CLERK_SECRET_KEY` to check it.
+    /// An M2M JWT with neither `CLERK_JWT_KEY` nor `CLERK_SECRET_KEY` to
+    /// check it: a missing key, so a usage error (exit 2).
     pub fn no_jwt_key() -> Self {
-        Self::new(
-            Exit::Failure,
-            "the token is an M2M JWT, and there is no key to verify it with",
-        )
-        .with_hint(
-            "set CLERK_JWT_KEY to the instance's PEM public key, or CLERK_SECRET_KEY (sk_…) to fetch its JWKS",
-        )
+        Self::usage("the token is an M2M JWT, and there is no key to verify it with")
+            .with_code("missing_key")
+            .with_hint(
+                "set CLERK_JWT_KEY to the instance's PEM public key, or CLERK_SECRET_KEY (sk_…) to fetch its JWKS",
+            )
     }
 }
 
@@ -75,11 +76,14 @@ fn from_request(action: Action, error: &RequestError) -> Failure {
             } else {
                 KEY_HINT
             };
-            Failure::usage(format!("{failed}: no secret key")).with_hint(hint)
+            Failure::usage(format!("{failed}: no secret key"))
+                .with_code("missing_key")
+                .with_hint(hint)
         }
         RequestError::InstanceKeyCannotCreate => Failure::usage(format!(
             "{failed}: only an instance secret key (sk_…) is set, and creating needs a machine secret key"
         ))
+        .with_code("wrong_key")
         .with_hint("set CLERK_MACHINE_SECRET_KEY to a machine secret key (ak_…)"),
         RequestError::InvalidTokenId { .. } => Failure::usage(format!("{failed}: {error}"))
             .with_hint("`clerk-m2m list --subject mch_…` shows token ids"),
@@ -105,7 +109,11 @@ fn from_api(action: Action, error: &ApiError) -> Failure {
     if let Some(trace_id) = error.trace_id() {
         message.push_str(&format!(" (trace id {})", one_line(trace_id, 80)));
     }
-    let failure = Failure::new(Exit::Failure, message);
+    let code = error.code().unwrap_or("api_error");
+    let trace_id = error.trace_id().map(|trace_id| one_line(trace_id, 80));
+    let failure = Failure::new(Exit::Failure, message)
+        .with_code(one_line(code, 80))
+        .with_answer(status.as_u16(), trace_id);
     match api_hint(action, error) {
         Some(hint) => failure.with_hint(hint),
         None => failure,
@@ -204,6 +212,9 @@ mod tests {
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(text.starts_with("error: could not revoke the token: Clerk answered 404 Not Found: resource_not_found: not found (trace id trace123)"), "{text}");
         assert!(text.contains("hint: "), "{text}");
+        assert_eq!(failure.code(), "resource_not_found");
+        assert_eq!(failure.status(), Some(404));
+        assert_eq!(failure.trace_id(), Some("trace123"));
     }
 
     #[test]
@@ -214,6 +225,7 @@ mod tests {
         };
         let failure = Failure::from_call(Action::Create, &error, "https://api.clerk.com");
         assert_eq!(failure.exit(), Exit::Usage);
+        assert_eq!(failure.code(), "missing_key");
         assert!(failure.hint().unwrap().contains("CLERK_MACHINE_SECRET_KEY"));
     }
 
@@ -226,6 +238,7 @@ mod tests {
         };
         let failure = Failure::from_call(Action::List, &error, "http://127.0.0.1:9");
         assert_eq!(failure.exit(), Exit::Network);
+        assert_eq!((failure.code(), failure.status()), ("network", None));
         assert!(failure.message().contains("could not connect"));
         assert!(failure
             .hint()
@@ -247,7 +260,8 @@ mod tests {
         assert_eq!(failure.exit(), Exit::Network);
         assert!(failure.message().starts_with("could not fetch the JWKS"));
         let failure = Failure::from_call(Action::Verify, &Error::NoJwtKey, "");
-        assert_eq!(failure.exit(), Exit::Failure);
+        assert_eq!(failure.exit(), Exit::Usage);
+        assert_eq!(failure.code(), "missing_key");
         let hint = failure.hint().unwrap();
         assert!(hint.contains("CLERK_JWT_KEY") && hint.contains("CLERK_SECRET_KEY"));
     }

@@ -5,35 +5,44 @@
 //! emulator of the Backend API:
 //!
 //! ```text
-//! clerk-m2m create [--format opaque|jwt] [--expires-in SECONDS] [--claims JSON]
-//!                  [--min-remaining-ttl SECONDS] [--machine-secret-key KEY] [--token-only]
+//! clerk-m2m create [--format opaque|jwt] [--expires-in DURATION] [--claims JSON]
+//!                  [--min-remaining-ttl DURATION] [--machine-secret-key KEY] [--token-only]
 //! clerk-m2m list --subject mch_… [--revoked] [--expired] [--limit N] [--offset N]
 //! clerk-m2m revoke TOKEN_ID [--reason TEXT]
 //! clerk-m2m verify TOKEN|- [--jwt-key PEM]
 //! clerk-m2m emulator [--port P] [--host ADDR] [--config FILE] [--json] …
+//! clerk-m2m completions bash|zsh|fish|powershell|elvish
 //!
 //! clerk-m2m machines list [--query Q] [--order-by FIELD] [--limit N] [--offset N]
-//! clerk-m2m machines create --name NAME [--scope MACHINE_ID]… [--default-token-ttl SECONDS] [--secret-only]
+//! clerk-m2m machines create --name NAME [--scope MACHINE_ID]… [--default-token-ttl DURATION] [--secret-only]
 //! clerk-m2m machines get ID
-//! clerk-m2m machines update ID [--name NAME] [--default-token-ttl SECONDS]
+//! clerk-m2m machines update ID [--name NAME] [--default-token-ttl DURATION]
 //! clerk-m2m machines delete ID
 //! clerk-m2m machines secret-key ID [--secret-only]
-//! clerk-m2m machines rotate-secret-key ID --previous-token-ttl SECONDS [--secret-only]
+//! clerk-m2m machines rotate-secret-key ID --previous-token-ttl DURATION [--secret-only]
 //! clerk-m2m machines add-scope ID TO_MACHINE_ID
 //! clerk-m2m machines remove-scope ID TO_MACHINE_ID
 //! ```
 //!
 //! Global flags, accepted before or after the subcommand: `--api-url`
 //! (env `CLERK_API_URL`), `--machine-secret-key` (env
-//! `CLERK_MACHINE_SECRET_KEY`), `--secret-key` (env `CLERK_SECRET_KEY`) and
-//! `-o, --output table|json`. Prefer the environment variables for keys: a
-//! flag value ends up in shell history and in the process list.
+//! `CLERK_MACHINE_SECRET_KEY`), `--secret-key` (env `CLERK_SECRET_KEY`),
+//! `-o, --output table|json`, `--timeout DURATION` (the deadline of each
+//! API call, retries included; default 30 s) and `-v, --verbose` (one line
+//! per HTTP attempt on stderr: method, path without query values, status or
+//! network error, duration, and why it is retried; never a key, a token or a
+//! body). Prefer the environment variables for keys: a flag value ends up in
+//! shell history and in the process list.
+//!
+//! Durations are a whole number with a unit, `90s`, `15m`, `1h` or `7d`, or
+//! a bare number of seconds.
 //!
 //! `verify` checks an M2M JWT locally, with the PEM public key in
 //! `CLERK_JWT_KEY` or `--jwt-key` (no network call) or else with the JWKS fetched using
 //! `CLERK_SECRET_KEY`; any other token is verified through the API. `verify -`
 //! reads the token from standard input, so it need not appear in shell
-//! history.
+//! history. A token id (`mt_` and 32 hex digits) or a machine id given to
+//! `verify` is refused with a hint, as a token value given to `revoke` is.
 //!
 //! `-o json` prints the API's snake_case token object (for `list`,
 //! `{"data": […], "total_count": N}`); the default is a table for people.
@@ -43,19 +52,23 @@
 //! machine objects; `--secret-only` on `create`, `secret-key` and
 //! `rotate-secret-key` prints just the secret key, for scripts.
 //!
-//! # Exit codes
+//! # Errors and exit codes
 //!
-//! | code | meaning |
-//! |---|---|
-//! | 0 | success |
-//! | 1 | the API answered with an error, the token did not verify, or the emulator could not start |
-//! | 2 | usage error: a bad flag or value (clap's own errors, `--claims` that is not a JSON object, a negative `--expires-in`…), or no key to make the call with |
-//! | 3 | network failure: the API could not be reached, or the connection broke |
+//! The exit codes are [`exit::Exit`]'s (0 success, 1 API error or
+//! verification failure, 2 usage error or missing key, 3 network failure);
+//! [`Exit::meaning`](exit::Exit::meaning) says each in full, as `--help`
+//! does.
 //!
 //! Errors are one or two lines on stderr: what failed, Clerk's code and
 //! message, the trace id, and a hint (such as which environment variable to
-//! set). Secret keys are never printed; the only token value ever printed is
-//! the one `create` exists to print.
+//! set). With `-o json` they are one JSON object instead,
+//! `{"error": {"code", "message", "status", "trace_id", "hint"}}`: `code`
+//! is Clerk's first error code, or clerk-m2m's own (`usage`, `missing_key`,
+//! `wrong_key`, `invalid_key`, `not_a_token`, `network`, `token_invalid`,
+//! `invalid_response`, `api_error`, `failed`, `output`); `status` and
+//! `trace_id` are `null` unless the API answered. Secret keys are never
+//! printed; the only token value ever printed is the one `create` exists to
+//! print.
 //!
 //! The library part of this crate is the binary's implementation: the clap
 //! definitions in [`args`], the exit codes and error lines in [`exit`] and the
@@ -71,9 +84,11 @@ mod commands;
 mod datetime;
 pub mod exit;
 pub mod output;
+mod verbose;
 
+use args::OutputFormat;
 use clap::Parser;
-use exit::Exit;
+use exit::{Exit, Failure};
 use std::io::Write;
 
 /// Runs `clerk-m2m` with the process's arguments, standard streams and
@@ -81,16 +96,9 @@ use std::io::Write;
 pub fn main() -> Exit {
     let cli = match args::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(error) => {
-            // Help and version go to stdout (exit 0), usage errors to stderr.
-            let _ = error.print();
-            return if error.exit_code() == 0 {
-                Exit::Success
-            } else {
-                Exit::Usage
-            };
-        }
+        Err(error) => return usage_error(&error),
     };
+    let format = cli.global.output;
     match commands::execute(cli, &mut std::io::stdin().lock()) {
         Ok(text) => {
             let mut stdout = std::io::stdout().lock();
@@ -99,16 +107,77 @@ pub fn main() -> Exit {
                 .and_then(|()| stdout.flush())
             {
                 // A closed pipe (`clerk-m2m list | head -1`) is not a failure.
-                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
-                    eprintln!("error: could not write the output: {error}");
-                    Exit::Failure
-                }
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => report(
+                    &Failure::new(
+                        Exit::Failure,
+                        format!("could not write the output: {error}"),
+                    )
+                    .with_code("output"),
+                    format,
+                ),
                 _ => Exit::Success,
             }
         }
-        Err(failure) => {
-            eprintln!("{failure}");
-            failure.exit()
-        }
+        Err(failure) => report(&failure, format),
+    }
+}
+
+/// Prints `failure` on stderr (`error:`/`hint:` lines, or one JSON object
+/// with `-o json`) and returns its exit code.
+fn report(failure: &Failure, format: OutputFormat) -> Exit {
+    match format {
+        OutputFormat::Json => eprintln!("{}", failure.to_json()),
+        OutputFormat::Table => eprintln!("{failure}"),
+    }
+    failure.exit()
+}
+
+/// A command line clap refused (or `--help` / `--version`, which go to
+/// stdout with exit 0). With `-o json` the usage error is JSON too.
+fn usage_error(error: &clap::Error) -> Exit {
+    if error.exit_code() == 0 {
+        let _ = error.print();
+        return Exit::Success;
+    }
+    if args::requested_output(std::env::args_os()) == OutputFormat::Json {
+        return report(&Failure::usage(clap_message(error)), OutputFormat::Json);
+    }
+    let _ = error.print();
+    Exit::Usage
+}
+
+/// Clap's error without its `error: ` prefix and usage footer, on one line.
+fn clap_message(error: &clap::Error) -> String {
+    let rendered = error.render().to_string();
+    let text: Vec<&str> = rendered
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let text = text.join(" ");
+    text.strip_prefix("error: ").unwrap_or(&text).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn clap_messages_lose_the_prefix_and_footer_and_keep_the_flag() {
+        let error =
+            args::Cli::try_parse_from(["clerk-m2m", "create", "--expires-in", "5x"]).unwrap_err();
+        let message = clap_message(&error);
+        assert!(
+            message.starts_with("invalid value '5x' for '--expires-in"),
+            "{message}"
+        );
+        assert!(
+            !message.contains('\n') && !message.contains("--help"),
+            "{message}"
+        );
+        let error = args::Cli::try_parse_from(["clerk-m2m", "list"]).unwrap_err();
+        let message = clap_message(&error);
+        assert!(message.contains("--subject"), "{message}");
     }
 }

@@ -142,6 +142,25 @@ fn missing_or_wrong_keys() {
     assert_error_lines(&stderr);
     assert!(stderr.contains("CLERK_MACHINE_SECRET_KEY"), "{stderr}");
 
+    // The instance key where the machine key belongs: said as it is.
+    let (_, stderr) = setup.run(
+        setup
+            .cmd()
+            .env("CLERK_MACHINE_SECRET_KEY", setup.instance_key())
+            .arg("create"),
+        2,
+    );
+    assert_error_lines(&stderr);
+    assert!(
+        stderr.contains("CLERK_MACHINE_SECRET_KEY (or --machine-secret-key) holds an instance secret key (sk_…)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: an instance secret key belongs in CLERK_SECRET_KEY; a machine secret key starts with ak_"),
+        "{stderr}"
+    );
+    assert_eq!(setup.emulator.requests_received(), 0, "nothing sent");
+
     let (_, stderr) = setup.run(
         setup
             .cmd()
@@ -155,6 +174,40 @@ fn missing_or_wrong_keys() {
     assert!(stderr.contains("trace id "), "{stderr}");
     assert!(stderr.contains("hint: "), "{stderr}");
     assert!(!stderr.contains("ak_test_not_a_real_key"), "{stderr}");
+}
+
+#[test]
+fn lifetimes_take_units() {
+    let setup = Setup::new();
+    for (flag, millis) in [
+        ("90s", 90_000),
+        ("15m", 900_000),
+        ("1h", 3_600_000),
+        ("7d", 604_800_000),
+        ("600", 600_000),
+    ] {
+        let token = setup.create(&["--expires-in", flag]);
+        let lifetime =
+            token["expiration"].as_i64().unwrap() - token["created_at"].as_i64().unwrap();
+        assert_eq!(lifetime, millis, "{flag}");
+    }
+    let reused = setup.create(&["--expires-in", "1h", "--min-remaining-ttl", "30m"]);
+    let again = setup.create(&["--expires-in", "1h", "--min-remaining-ttl", "1800"]);
+    assert_eq!(reused["id"], again["id"], "the live token is reused");
+
+    let before = setup.emulator.requests_received();
+    for (flag, value, reason) in [
+        ("--expires-in", "0s", "must be above 0"),
+        ("--expires-in", "5x", "unknown unit"),
+        ("--expires-in", "1.5h", "whole number"),
+        ("--min-remaining-ttl", "-1m", "must not be negative"),
+    ] {
+        let (_, stderr) = setup.run(setup.as_a().args(["create", flag, value]), 2);
+        let prefix = format!("error: invalid value '{value}' for '{flag} <DURATION>': ");
+        assert!(stderr.starts_with(&prefix), "{stderr}");
+        assert!(stderr.lines().next().unwrap().contains(reason), "{stderr}");
+    }
+    assert_eq!(setup.emulator.requests_received(), before, "nothing sent");
 }
 
 #[test]

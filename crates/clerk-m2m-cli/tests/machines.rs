@@ -106,7 +106,7 @@ fn create_get_update_and_delete_in_both_modes() {
             "--scope",
             &b,
             "--default-token-ttl",
-            "7200",
+            "2h",
         ],
     );
     assert_eq!(created["name"], "billing-worker");
@@ -145,7 +145,7 @@ fn create_get_update_and_delete_in_both_modes() {
     let updated = machines_json(&setup, &["update", &id, "--name", "renamed-worker"]);
     assert_eq!(updated["name"], "renamed-worker");
     assert_eq!(updated["default_token_ttl"], 7200);
-    let (table, _) = machines(&setup, &["update", &id, "--default-token-ttl", "600"], 0);
+    let (table, _) = machines(&setup, &["update", &id, "--default-token-ttl", "10m"], 0);
     assert!(table.contains("renamed-worker"), "{table}");
     assert!(table.contains("600 s"), "{table}");
     assert_eq!(
@@ -195,7 +195,7 @@ fn secret_keys_rotation_and_scopes_in_both_modes() {
     assert_ne!(second, key);
     let (table, _) = machines(
         &setup,
-        &["rotate-secret-key", &id, "--previous-token-ttl", "3600"],
+        &["rotate-secret-key", &id, "--previous-token-ttl", "1h"],
         0,
     );
     let third = text(&machines_json(&setup, &["secret-key", &id])["secret"]);

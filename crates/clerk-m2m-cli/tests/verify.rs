@@ -105,13 +105,13 @@ fn a_jwt_locally_with_the_jwks_fetched_with_clerk_secret_key() {
 }
 
 #[test]
-fn a_jwt_without_keys_exits_1_naming_both_variables() {
+fn a_jwt_without_keys_exits_2_naming_both_variables() {
     let setup = Setup::new();
     let token = setup.create(&["--format", "jwt"]);
     let jwt = token["token"].as_str().unwrap();
-    // A machine key alone cannot fetch the JWKS.
+    // A machine key alone cannot fetch the JWKS: a missing key, as --help says.
     let before = setup.emulator.requests_received();
-    let (stdout, stderr) = setup.run(setup.as_b().args(["verify", jwt]), 1);
+    let (stdout, stderr) = setup.run(setup.as_b().args(["verify", jwt]), 2);
     assert!(stdout.is_empty());
     assert_error_lines(&stderr);
     assert!(stderr.contains("CLERK_JWT_KEY"), "{stderr}");
@@ -164,4 +164,29 @@ fn a_bad_clerk_jwt_key_is_a_usage_error() {
     );
     assert_error_lines(&stderr);
     assert!(stderr.contains("CLERK_JWT_KEY"), "{stderr}");
+}
+
+#[test]
+fn a_token_id_or_machine_id_is_not_a_token_and_nothing_is_sent() {
+    let setup = Setup::new();
+    let token = setup.create(&[]);
+    let id = token["id"].as_str().unwrap();
+    let before = setup.emulator.requests_received();
+    let (stdout, stderr) = setup.run(setup.as_b().args(["verify", id]), 2);
+    assert!(stdout.is_empty());
+    assert_error_lines(&stderr);
+    assert!(stderr.contains("this is a token id"), "{stderr}");
+    assert!(stderr.contains("hint: give the `token` value"), "{stderr}");
+    let (_, stderr) = setup.run(
+        setup
+            .as_b()
+            .args(["verify", "-"])
+            .write_stdin(format!("{}\n", setup.machine_a())),
+        2,
+    );
+    assert!(stderr.contains("this is a machine id"), "{stderr}");
+    assert_eq!(setup.emulator.requests_received(), before, "nothing sent");
+    // The value itself still verifies.
+    let value = token["token"].as_str().unwrap();
+    setup.run(setup.as_b().args(["verify", value]), 0);
 }

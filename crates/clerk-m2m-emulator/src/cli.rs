@@ -19,6 +19,7 @@
 //! # Ok::<(), clerk_m2m_emulator::EmulatorError>(())
 //! ```
 
+pub use crate::duration::{parse_duration_seconds, DurationError};
 use crate::{EmulatorBuilder, EmulatorConfig, EmulatorError, EmulatorHandle, RateLimit};
 use serde_json::json;
 use std::io::Write;
@@ -61,9 +62,14 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "PEM_FILE")]
     pub signing_key: Option<PathBuf>,
 
-    /// Lifetime in seconds of tokens created without `seconds_until_expiration`, and of
-    /// JWTs created without a number [default: 3600]
-    #[arg(long, value_name = "SECONDS")]
+    /// Lifetime of tokens created without `seconds_until_expiration`, and of JWTs created
+    /// without a number, e.g. 90s, 15m, 1h or 7d (a bare number is seconds) [default: 1h]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        value_parser = parse_duration_seconds,
+        allow_hyphen_values = true
+    )]
     pub default_token_ttl: Option<u64>,
 
     /// Answer 429 with Retry-After once this many requests arrived in the current window
@@ -71,12 +77,14 @@ pub struct EmulatorArgs {
     #[arg(long, value_name = "REQUESTS", value_parser = parse_rate_limit)]
     pub rate_limit: Option<u32>,
 
-    /// Length of the rate-limit window in seconds (at least 1) [default: 10]
+    /// Length of the rate-limit window, at least 1s, e.g. 10s or 1m (a bare number is
+    /// seconds) [default: 10s]
     #[arg(
         long,
-        value_name = "SECONDS",
+        value_name = "DURATION",
         requires = "rate_limit",
-        value_parser = parse_rate_limit_window
+        value_parser = parse_rate_limit_window,
+        allow_hyphen_values = true
     )]
     pub rate_limit_window: Option<u64>,
 }
@@ -92,10 +100,10 @@ fn parse_rate_limit(text: &str) -> Result<u32, String> {
 }
 
 fn parse_rate_limit_window(text: &str) -> Result<u64, String> {
-    match text.trim().parse::<u64>() {
+    match parse_duration_seconds(text) {
         Ok(0) => Err("the rate-limit window must be at least 1 second".into()),
         Ok(seconds) => Ok(seconds),
-        Err(_) => Err(format!("{text:?} is not a whole number of seconds")),
+        Err(error) => Err(error.to_string()),
     }
 }
 
@@ -340,6 +348,34 @@ mod tests {
             assert!(error.contains("at least 1"), "{args:?}: {error}");
         }
         assert!(Cli::try_parse_from(["emulator", "--rate-limit", "x"]).is_err());
+    }
+
+    #[test]
+    fn durations_take_units() {
+        let cli = Cli::try_parse_from([
+            "emulator",
+            "--default-token-ttl",
+            "2h",
+            "--rate-limit",
+            "5",
+            "--rate-limit-window",
+            "1m",
+        ])
+        .unwrap();
+        assert_eq!(cli.args.default_token_ttl, Some(7200));
+        assert_eq!(cli.args.rate_limit_window, Some(60));
+        let bare = Cli::try_parse_from(["emulator", "--default-token-ttl", "600"]).unwrap();
+        assert_eq!(bare.args.default_token_ttl, Some(600));
+        for (flag, value) in [
+            ("--default-token-ttl", "5x"),
+            ("--default-token-ttl", "-1h"),
+            ("--rate-limit-window", "1.5m"),
+        ] {
+            let args = ["emulator", "--rate-limit", "5", flag, value];
+            let error = Cli::try_parse_from(args).err().unwrap();
+            assert_eq!(error.exit_code(), 2);
+            assert!(error.to_string().contains(flag), "{error}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use crate::signing::SigningKey;
 use crate::EmulatorError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The `cat` header Clerk puts on M2M JWTs.
@@ -12,18 +13,42 @@ pub(crate) const M2M_CATEGORY: &str = "cl_B7d4PD333AAA";
 /// The registered claims the emulator sets itself; custom claims may not use them.
 pub(crate) const REGISTERED_CLAIMS: [&str; 6] = ["iss", "sub", "iat", "nbf", "exp", "jti"];
 
+/// Clerk's M2M JWT header, its keys in Clerk's order (a struct, so the
+/// order holds whatever serde_json's features).
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'static str,
+    kid: &'a str,
+    typ: &'static str,
+    cat: &'static str,
+}
+
+/// An M2M JWT payload: the registered claims in Clerk's order, then the
+/// custom claims (in the order the map keeps them).
+#[derive(Serialize)]
+pub(crate) struct Payload<'a> {
+    pub(crate) iss: &'a str,
+    pub(crate) sub: &'a str,
+    pub(crate) iat: i64,
+    pub(crate) nbf: i64,
+    pub(crate) exp: i64,
+    pub(crate) jti: &'a str,
+    #[serde(flatten)]
+    pub(crate) claims: Option<&'a Map<String, Value>>,
+}
+
 /// Signs `payload` as a compact JWS with Clerk's M2M header.
 pub(crate) fn encode(
     key: &SigningKey,
     kid: &str,
-    payload: &Map<String, Value>,
+    payload: &impl Serialize,
 ) -> Result<String, EmulatorError> {
-    let header = serde_json::json!({
-        "alg": "RS256",
-        "kid": kid,
-        "typ": "JWT",
-        "cat": M2M_CATEGORY,
-    });
+    let header = Header {
+        alg: "RS256",
+        kid,
+        typ: "JWT",
+        cat: M2M_CATEGORY,
+    };
     let header = serde_json::to_vec(&header).map_err(|error| EmulatorError::SigningKey {
         reason: error.to_string(),
     })?;
@@ -186,15 +211,62 @@ mod tests {
         assert!(looks_like_jwt(&token));
         let claims = verify(&key, "ins_a", &token, 150_000).unwrap();
         assert_eq!(claims["role"], "reader");
-        let header: Value = serde_json::from_slice(
-            &URL_SAFE_NO_PAD
-                .decode(token.split('.').next().unwrap())
-                .unwrap(),
-        )
-        .unwrap();
+        // The bytes as signed: Clerk's key order, whatever serde_json's features.
+        let header = URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap();
         assert_eq!(
-            header.to_string(),
+            String::from_utf8(header).unwrap(),
             r#"{"alg":"RS256","kid":"ins_a","typ":"JWT","cat":"cl_B7d4PD333AAA"}"#
+        );
+    }
+
+    #[test]
+    fn the_payload_starts_with_the_registered_claims_in_clerks_order() {
+        let key = shared_key();
+        let mut claims = Map::new();
+        claims.insert("role".into(), Value::from("reader"));
+        claims.insert("aud".into(), Value::from("api"));
+        let payload = Payload {
+            iss: "http://127.0.0.1",
+            sub: "mch_x",
+            iat: 100,
+            nbf: 100,
+            exp: 200,
+            jti: "mt_0",
+            claims: Some(&claims),
+        };
+        let token = encode(&key, "ins_a", &payload).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap();
+        let payload = String::from_utf8(payload).unwrap();
+        assert!(
+            payload.starts_with(
+                r#"{"iss":"http://127.0.0.1","sub":"mch_x","iat":100,"nbf":100,"exp":200,"jti":"mt_0","#
+            ),
+            "{payload}"
+        );
+        assert!(payload.contains(r#""role":"reader""#) && payload.contains(r#""aud":"api""#));
+        let without: Payload = Payload {
+            claims: None,
+            ..Payload {
+                iss: "i",
+                sub: "s",
+                iat: 1,
+                nbf: 1,
+                exp: 2,
+                jti: "j",
+                claims: None,
+            }
+        };
+        let token = encode(&key, "ins_a", &without).unwrap();
+        let payload = URL_SAFE_NO_PAD
+            .decode(token.split('.').nth(1).unwrap())
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(payload).unwrap(),
+            r#"{"iss":"i","sub":"s","iat":1,"nbf":1,"exp":2,"jti":"j"}"#
         );
     }
 

@@ -12,6 +12,7 @@ mod config;
 mod control;
 mod control_params;
 mod dispatch;
+mod duration;
 mod emulator;
 mod error;
 mod faults;

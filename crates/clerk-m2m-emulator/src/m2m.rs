@@ -129,18 +129,15 @@ impl AppState {
         let iat = now.div_euclid(1000);
         let exp = iat.saturating_add(lifetime_seconds);
         let jti = crate::ids::token_id();
-        let mut payload = Map::new();
-        payload.insert("iss".into(), Value::from(self.instance.issuer.clone()));
-        payload.insert("sub".into(), Value::from(machine.id()));
-        payload.insert("iat".into(), Value::from(iat));
-        payload.insert("nbf".into(), Value::from(iat));
-        payload.insert("exp".into(), Value::from(exp));
-        payload.insert("jti".into(), Value::from(jti.clone()));
-        if let Some(claims) = &claims {
-            for (name, value) in claims {
-                payload.insert(name.clone(), value.clone());
-            }
-        }
+        let payload = jwt::Payload {
+            iss: &self.instance.issuer,
+            sub: machine.id(),
+            iat,
+            nbf: iat,
+            exp,
+            jti: &jti,
+            claims: claims.as_ref(),
+        };
         let jwt = jwt::encode(&self.instance.signing_key, &self.instance.id, &payload)
             .map_err(|error| ApiFailure::internal(error.to_string()))?;
         self.tokens

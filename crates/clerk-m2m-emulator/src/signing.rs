@@ -4,8 +4,9 @@ use crate::EmulatorError;
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
 use aws_lc_rs::signature::{self, KeyPair as _, UnparsedPublicKey};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use clerk_m2m_types::jwt::pem;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -58,42 +59,6 @@ fn key_error(reason: impl Into<String>) -> EmulatorError {
     }
 }
 
-fn pem_encode(label: &str, der: &[u8]) -> String {
-    let body = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in body.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// Finds the first PEM block and returns its label and decoded bytes.
-fn pem_decode(pem: &str) -> Result<(String, Vec<u8>), EmulatorError> {
-    let begin = pem
-        .find("-----BEGIN ")
-        .ok_or_else(|| key_error("no PEM block (-----BEGIN …-----) found"))?;
-    let rest = &pem[begin + "-----BEGIN ".len()..];
-    let label_end = rest
-        .find("-----")
-        .ok_or_else(|| key_error("malformed PEM header line"))?;
-    let label = rest[..label_end].to_owned();
-    let body_and_end = &rest[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let end = body_and_end
-        .find(&end_marker)
-        .ok_or_else(|| key_error(format!("PEM block has no `{end_marker}` line")))?;
-    let body: String = body_and_end[..end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = STANDARD
-        .decode(body)
-        .map_err(|error| key_error(format!("PEM body is not valid base64: {error}")))?;
-    Ok((label, der))
-}
-
 impl SigningKey {
     fn from_pair(pair: KeyPair) -> Self {
         let public = pair.public_key();
@@ -117,11 +82,11 @@ impl SigningKey {
 
     /// Loads a private key from PEM text: `-----BEGIN PRIVATE KEY-----`
     /// (PKCS#8) or `-----BEGIN RSA PRIVATE KEY-----` (PKCS#1).
-    pub fn from_pem(pem: &str) -> Result<Self, EmulatorError> {
-        let (label, der) = pem_decode(pem)?;
-        let pair = match label.as_str() {
-            "PRIVATE KEY" => KeyPair::from_pkcs8(&der),
-            "RSA PRIVATE KEY" => KeyPair::from_der(&der),
+    pub fn from_pem(text: &str) -> Result<Self, EmulatorError> {
+        let block = pem::parse(text).map_err(|error| key_error(error.to_string()))?;
+        let pair = match block.label() {
+            "PRIVATE KEY" => KeyPair::from_pkcs8(block.der()),
+            "RSA PRIVATE KEY" => KeyPair::from_der(block.der()),
             other => {
                 return Err(key_error(format!(
                     "expected a `PRIVATE KEY` or `RSA PRIVATE KEY` PEM block, found `{other}`"
@@ -135,11 +100,11 @@ impl SigningKey {
     /// Loads a private key from a PEM file (see [`from_pem`](Self::from_pem)).
     pub fn from_pem_file(path: impl AsRef<Path>) -> Result<Self, EmulatorError> {
         let path = path.as_ref();
-        let pem = std::fs::read_to_string(path).map_err(|source| EmulatorError::Io {
+        let text = std::fs::read_to_string(path).map_err(|source| EmulatorError::Io {
             path: path.to_owned(),
             source,
         })?;
-        Self::from_pem(&pem)
+        Self::from_pem(&text)
     }
 
     /// The private key as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`), e.g.
@@ -150,7 +115,7 @@ impl SigningKey {
             .pair
             .as_der()
             .map_err(|_| key_error("could not encode the key as PKCS#8"))?;
-        Ok(pem_encode("PRIVATE KEY", der.as_ref()))
+        Ok(pem::encode("PRIVATE KEY", der.as_ref()))
     }
 
     /// The public key as SPKI PEM (`-----BEGIN PUBLIC KEY-----`): what
@@ -158,10 +123,10 @@ impl SigningKey {
     pub fn public_key_pem(&self) -> String {
         let der: Result<PublicKeyX509Der<'static>, _> = self.inner.pair.public_key().as_der();
         match der {
-            Ok(der) => pem_encode("PUBLIC KEY", der.as_ref()),
+            Ok(der) => pem::encode("PUBLIC KEY", der.as_ref()),
             // Encoding a key aws-lc-rs already validated does not fail;
             // fall back to the PKCS#1 form rather than panic.
-            Err(_) => pem_encode("RSA PUBLIC KEY", &self.inner.public_pkcs1),
+            Err(_) => pem::encode("RSA PUBLIC KEY", &self.inner.public_pkcs1),
         }
     }
 
@@ -248,6 +213,55 @@ pub(crate) mod tests {
             .public_key_pem()
             .starts_with("-----BEGIN PUBLIC KEY-----\n"));
         assert!(!format!("{key:?}").contains("MII"));
+    }
+
+    /// The PKCS#1 `RSAPrivateKey` inside a PKCS#8 `PrivateKeyInfo`: the
+    /// OCTET STRING after the version and the algorithm.
+    fn pkcs1_inside(pkcs8: &[u8]) -> Vec<u8> {
+        // (tag, header length, content length) of the DER element at `input`.
+        fn element(input: &[u8]) -> (u8, usize, usize) {
+            let first = usize::from(input[1]);
+            if first < 0x80 {
+                return (input[0], 2, first);
+            }
+            let count = first & 0x7f;
+            let length = input[2..2 + count]
+                .iter()
+                .fold(0, |length, byte| length << 8 | usize::from(*byte));
+            (input[0], 2 + count, length)
+        }
+        let (tag, header, _) = element(pkcs8);
+        assert_eq!(tag, 0x30, "PrivateKeyInfo is a SEQUENCE");
+        let mut rest = &pkcs8[header..];
+        for expected in [0x02, 0x30] {
+            let (tag, header, length) = element(rest);
+            assert_eq!(tag, expected);
+            rest = &rest[header + length..];
+        }
+        let (tag, header, length) = element(rest);
+        assert_eq!(tag, 0x04, "the key is an OCTET STRING");
+        rest[header..header + length].to_vec()
+    }
+
+    #[test]
+    fn pkcs1_and_pkcs8_private_keys_load_through_the_shared_parser() {
+        let key = shared_key();
+        let pkcs8_pem = key.to_pkcs8_pem().unwrap();
+        let pkcs8 = pem::parse(&pkcs8_pem).unwrap();
+        assert_eq!(pkcs8.label(), "PRIVATE KEY");
+        let pkcs1_pem = pem::encode("RSA PRIVATE KEY", &pkcs1_inside(pkcs8.der()));
+        assert!(pkcs1_pem.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"));
+        for text in [pkcs8_pem, pkcs1_pem] {
+            let loaded = SigningKey::from_pem(&text).unwrap();
+            assert_eq!(loaded.modulus(), key.modulus());
+            assert_eq!(loaded.exponent(), key.exponent());
+        }
+        // Escaped line breaks, as an environment variable holds them.
+        let escaped = key.to_pkcs8_pem().unwrap().replace('\n', "\\n");
+        assert_eq!(
+            SigningKey::from_pem(&escaped).unwrap().modulus(),
+            key.modulus()
+        );
     }
 
     #[test]

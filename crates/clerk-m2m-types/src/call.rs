@@ -31,6 +31,44 @@ pub struct Attempt {
     pub number: u32,
 }
 
+/// Which call and which attempt a request is: a request extension, beside
+/// the [`AttemptBudget`](crate::AttemptBudget), on every request
+/// [`Call::next_attempt`] hands out.
+///
+/// For a transport that reports on attempts (a log line, a metric) without
+/// parsing paths: with the config's [`RetryPolicy`](crate::RetryPolicy), it
+/// also tells whether an outcome is one the call may retry.
+///
+/// ```
+/// use clerk_m2m_types::driver::call::Call;
+/// use clerk_m2m_types::AttemptInfo;
+/// use clerk_m2m_types::{Config, Operation, VerifyTokenParams};
+/// use std::time::SystemTime;
+///
+/// let config = Config::builder().machine_secret_key("ak_test_example").build()?;
+/// let params = VerifyTokenParams::new("mt_value");
+/// let mut call = Call::new(&config, &params, SystemTime::UNIX_EPOCH)?;
+/// let attempt = call.next_attempt(SystemTime::UNIX_EPOCH)?;
+/// let info = AttemptInfo::of(&attempt.request).expect("set on every attempt");
+/// assert_eq!((info.operation, info.number), (Operation::VerifyToken, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct AttemptInfo {
+    /// The call being made.
+    pub operation: Operation,
+    /// The attempt's number, from 1.
+    pub number: u32,
+}
+
+impl AttemptInfo {
+    /// The attempt info `request` carries, if any.
+    pub fn of<B>(request: &http::Request<B>) -> Option<Self> {
+        request.extensions().get::<Self>().copied()
+    }
+}
+
 /// The state of one call: its request, attempts so far and deadline.
 ///
 /// The request is built and validated once, in [`Call::new`]; the first
@@ -138,6 +176,10 @@ impl<'a, E: Endpoint> Call<'a, E> {
                 .insert(crate::AttemptBudget::new(remaining));
         }
         self.attempts += 1;
+        request.extensions_mut().insert(AttemptInfo {
+            operation: E::OPERATION,
+            number: self.attempts,
+        });
         Ok(Attempt {
             request,
             time_left,
@@ -278,6 +320,21 @@ mod tests {
         let transport = error.transport_error().unwrap();
         assert!(transport.is_timeout());
         assert_eq!(transport.delivery(), Delivery::NotSent);
+    }
+
+    #[test]
+    fn every_attempt_says_which_call_and_which_attempt_it_is() {
+        let (config, params) = (config(), CreateTokenParams::new());
+        let mut call = Call::new(&config, &params, NOW).unwrap();
+        for number in 1..=2 {
+            let attempt = call.next_attempt(NOW).unwrap();
+            let info = AttemptInfo::of(&attempt.request).unwrap();
+            assert_eq!(info.operation, Operation::CreateToken);
+            assert_eq!(info.number, number);
+            assert_eq!(info.number, attempt.number);
+        }
+        let bare = http::Request::new(());
+        assert_eq!(AttemptInfo::of(&bare), None);
     }
 
     #[test]

@@ -15,6 +15,14 @@
 //!   status and Clerk trace id. Never a header, body, claim, key or token.
 //! - `test-util`: the `test_util` module: constructors for the
 //!   `#[non_exhaustive]` models, for users who mock the API.
+//! - `preserve_order`: JSON objects keep their key order: claims built
+//!   with `serde_json::json!` are sent in the order written, and claims read
+//!   from the API or a JWT keep theirs. It turns on
+//!   `serde_json/preserve_order`, which changes `serde_json::Map` for the
+//!   whole build, so it is not forced on anyone. Off, keys are in
+//!   serde_json's default (sorted) order: the same JSON object (key order
+//!   carries no meaning in JSON). The top-level keys of request
+//!   bodies are always in `@clerk/backend`'s order, with or without it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -50,6 +58,7 @@ mod url;
 
 pub use attempt::AttemptBudget;
 pub use auth::{AuthError, AuthErrorKind, AuthRules};
+pub use call::AttemptInfo;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     Config, ConfigBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CALL_TIMEOUT,

@@ -1,7 +1,7 @@
 //! `clerk-m2m machines …`: the Machines API subcommands and their flags.
 
-use super::values::parse_seconds;
-use super::EXIT_CODES_SHORT;
+use super::values::parse_duration;
+use crate::exit::exit_codes_short;
 use clap::{Args, Subcommand};
 
 /// `clerk-m2m machines`.
@@ -16,31 +16,31 @@ pub struct MachinesArgs {
 #[derive(Debug, Subcommand)]
 pub enum MachinesCommand {
     /// List the instance's machines, newest first by default
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     List(MachinesListArgs),
     /// Create a machine and print it with its secret key (shown only this once)
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Create(MachinesCreateArgs),
     /// Show a machine and the machines it may call
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Get(MachineIdArg),
     /// Rename a machine or change the default lifetime of its tokens
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Update(MachinesUpdateArgs),
     /// Delete a machine: its secret keys stop working
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     Delete(MachineIdArg),
     /// Print a machine's current secret key
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     SecretKey(MachinesSecretKeyArgs),
     /// Give a machine a new secret key; the previous one keeps working for a grace period
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     RotateSecretKey(MachinesRotateArgs),
     /// Let a machine call another: tokens it creates from now on carry the scope
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     AddScope(MachinesScopeArgs),
     /// Stop a machine from calling another: tokens it creates from now on lose the scope
-    #[command(after_help = EXIT_CODES_SHORT)]
+    #[command(after_help = exit_codes_short())]
     RemoveScope(MachinesScopeArgs),
 }
 
@@ -76,11 +76,11 @@ pub struct MachinesCreateArgs {
     #[arg(long = "scope", value_name = "MACHINE_ID", value_parser = parse_machine_id)]
     pub scopes: Vec<String>,
 
-    /// Lifetime of the tokens it creates without --expires-in, 1–315360000 seconds
-    /// [default: 3600, the API's]
+    /// Lifetime of the tokens it creates without --expires-in, 1s to 3650d (10 years), e.g.
+    /// 10m, 1h or 7d; a bare number is seconds [default: 1h, the API's]
     #[arg(
         long,
-        value_name = "SECONDS",
+        value_name = "DURATION",
         value_parser = parse_token_ttl,
         allow_hyphen_values = true
     )]
@@ -112,10 +112,11 @@ pub struct MachinesUpdateArgs {
     #[arg(long, value_name = "NAME", group = "change")]
     pub name: Option<String>,
 
-    /// The new default lifetime of its tokens, 1–315360000 seconds
+    /// The new default lifetime of its tokens, 1s to 3650d (10 years), e.g. 10m, 1h or 7d; a
+    /// bare number is seconds
     #[arg(
         long,
-        value_name = "SECONDS",
+        value_name = "DURATION",
         value_parser = parse_token_ttl,
         allow_hyphen_values = true,
         group = "change"
@@ -142,10 +143,11 @@ pub struct MachinesRotateArgs {
     #[arg(value_name = "ID", value_parser = parse_machine_id)]
     pub id: String,
 
-    /// How long the previous key keeps working, 0–28800 seconds (0: it stops at once)
+    /// How long the previous key keeps working, 0 to 8h, e.g. 30m or 1h; a bare number is
+    /// seconds (0: it stops at once)
     #[arg(
         long,
-        value_name = "SECONDS",
+        value_name = "DURATION",
         value_parser = parse_grace_period,
         allow_hyphen_values = true
     )]
@@ -179,17 +181,17 @@ fn parse_machine_id(value: &str) -> Result<String, String> {
 
 /// A `default_token_ttl`: 1–315360000 seconds.
 fn parse_token_ttl(value: &str) -> Result<u64, String> {
-    match parse_seconds(value)? {
+    match parse_duration(value)? {
         seconds @ 1..=clerk_m2m_types::MAX_DEFAULT_TOKEN_TTL => Ok(seconds),
-        _ => Err("must be between 1 and 315360000 seconds (10 years)".into()),
+        _ => Err("must be between 1 and 315360000 seconds (1s to 3650d, 10 years)".into()),
     }
 }
 
 /// A `previous_token_ttl`: 0–28800 seconds.
 fn parse_grace_period(value: &str) -> Result<u64, String> {
-    match parse_seconds(value)? {
+    match parse_duration(value)? {
         seconds @ 0..=clerk_m2m_types::MAX_PREVIOUS_TOKEN_TTL => Ok(seconds),
-        _ => Err("must be between 0 and 28800 seconds (8 hours)".into()),
+        _ => Err("must be between 0 and 28800 seconds (0 to 8h)".into()),
     }
 }
 
@@ -243,7 +245,7 @@ mod tests {
             "--scope",
             B,
             "--default-token-ttl",
-            "7200",
+            "2h",
             "--secret-only",
         ])
         .unwrap() else {
@@ -272,6 +274,10 @@ mod tests {
         assert!(matches!(
             parse(&["rotate-secret-key", A, "--previous-token-ttl", "0"]).unwrap(),
             MachinesCommand::RotateSecretKey(args) if args.previous_token_ttl == 0 && !args.secret_only
+        ));
+        assert!(matches!(
+            parse(&["rotate-secret-key", A, "--previous-token-ttl", "8h"]).unwrap(),
+            MachinesCommand::RotateSecretKey(args) if args.previous_token_ttl == 28_800
         ));
         assert!(matches!(
             parse(&["add-scope", A, B]).unwrap(),
@@ -325,6 +331,10 @@ mod tests {
             &["rotate-secret-key", A],
             &["rotate-secret-key", A, "--previous-token-ttl", "28801"],
             &["rotate-secret-key", A, "--previous-token-ttl", "-1"],
+            &["rotate-secret-key", A, "--previous-token-ttl", "481m"],
+            &["rotate-secret-key", A, "--previous-token-ttl", "1h30m"],
+            &["create", "--name", "x", "--default-token-ttl", "3651d"],
+            &["create", "--name", "x", "--default-token-ttl", "5x"],
             &["add-scope", A],
             &["remove-scope", A, ""],
             &["frobnicate"],

@@ -2,7 +2,9 @@
 //! value is a usage error (exit 2) in clap's own format.
 
 use super::TokenSource;
+use clerk_m2m_emulator::cli::parse_duration_seconds;
 use clerk_m2m_types::SecretString;
+use std::time::Duration;
 
 /// Infallible: an empty value (e.g. `CLERK_SECRET_KEY=`) is kept, and the
 /// accessors on [`GlobalArgs`] treat it as unset.
@@ -18,23 +20,26 @@ pub(super) fn parse_token_source(value: &str) -> Result<TokenSource, String> {
     }
 }
 
-/// A lifetime: a whole number of seconds above zero.
+/// A lifetime: a duration above zero (`90s`, `15m`, `1h`, `7d`, or seconds).
 pub(super) fn parse_lifetime(value: &str) -> Result<u64, String> {
-    match parse_seconds(value)? {
+    match parse_duration(value)? {
         0 => Err("must be above 0 (leave --expires-in out for a token that never expires)".into()),
         seconds => Ok(seconds),
     }
 }
 
-/// A whole, non-negative number of seconds.
-pub(super) fn parse_seconds(value: &str) -> Result<u64, String> {
-    let value = value.trim();
-    if value.starts_with('-') {
-        return Err("must not be negative: give a whole number of seconds".into());
+/// A duration in whole seconds, 0 allowed: `90s`, `15m`, `1h`, `7d`, or a
+/// bare number of seconds.
+pub(super) fn parse_duration(value: &str) -> Result<u64, String> {
+    parse_duration_seconds(value).map_err(|error| error.to_string())
+}
+
+/// `--timeout`: a duration above zero.
+pub(super) fn parse_timeout(value: &str) -> Result<Duration, String> {
+    match parse_duration(value)? {
+        0 => Err("must be above 0, e.g. 10s or 2m".into()),
+        seconds => Ok(Duration::from_secs(seconds)),
     }
-    value
-        .parse::<u64>()
-        .map_err(|_| "must be a whole number of seconds, e.g. 3600".into())
 }
 
 pub(super) fn parse_claims(value: &str) -> Result<serde_json::Value, String> {

@@ -1,6 +1,7 @@
 //! One module per subcommand. Each returns what to print on stdout, or a
 //! [`Failure`](crate::exit::Failure) for stderr and the exit code.
 
+mod completions;
 mod create;
 mod emulator;
 mod jwt;
@@ -23,5 +24,6 @@ pub(crate) fn execute(cli: Cli, stdin: &mut dyn Read) -> Result<String, Failure>
         Command::Verify(args) => verify::verify(args, global, stdin),
         Command::Machines(args) => machines::machines(args, global),
         Command::Emulator(args) => emulator::emulator(args, global.output),
+        Command::Completions(args) => completions::completions(args),
     }
 }

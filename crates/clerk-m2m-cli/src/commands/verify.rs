@@ -5,7 +5,7 @@ use crate::client::client;
 use crate::exit::{Action, Failure};
 use crate::output;
 use clerk_m2m_types::jwt::is_m2m_jwt;
-use clerk_m2m_types::{Error, SecretString};
+use clerk_m2m_types::{is_machine_id, is_token_id, Error, SecretString};
 use std::io::Read;
 
 /// The most read from standard input; real tokens are far smaller.
@@ -18,6 +18,7 @@ pub(crate) fn verify(
     stdin: &mut dyn Read,
 ) -> Result<String, Failure> {
     let token = read_token(args.token.clone(), stdin)?;
+    refuse_ids(token.expose_secret())?;
     let with_pem = args.jwt_key().is_some();
     let is_jwt =
         is_m2m_jwt(token.expose_secret()).map_err(|error| Failure::from_jwt(&error, with_pem))?;
@@ -64,6 +65,29 @@ fn read_token(source: TokenSource, stdin: &mut dyn Read) -> Result<SecretString,
     non_empty(&text)
 }
 
+/// A token id or a machine id where the token belongs: said before any
+/// request, as `revoke` says it of a token value. Ids are not secret, and
+/// no token value matches either pattern.
+fn refuse_ids(token: &str) -> Result<(), Failure> {
+    let (what, hint) = if is_token_id(token) {
+        (
+            "this is a token id (mt_ and 32 hex digits), not a token: verify needs the token value",
+            "give the `token` value that `clerk-m2m create` printed, e.g. piped into `clerk-m2m verify -`; \
+             to look a token up by its id, use `clerk-m2m list --subject mch_…`",
+        )
+    } else if is_machine_id(token) {
+        (
+            "this is a machine id (mch_…), not a token: verify needs the token value",
+            "give the `token` value that `clerk-m2m create` printed, e.g. piped into `clerk-m2m verify -`",
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Failure::usage(what)
+        .with_code("not_a_token")
+        .with_hint(hint))
+}
+
 fn non_empty(token: &str) -> Result<SecretString, Failure> {
     let token = token.trim();
     if token.is_empty() {
@@ -88,5 +112,18 @@ mod tests {
         assert!(read_token(TokenSource::Stdin, &mut big.as_slice()).is_err());
         let mut binary: &[u8] = &[0xff, 0xfe];
         assert!(read_token(TokenSource::Stdin, &mut binary).is_err());
+    }
+
+    #[test]
+    fn ids_are_refused_as_tokens() {
+        let id = refuse_ids("mt_0123456789abcdef0123456789abcdef").unwrap_err();
+        assert_eq!(id.exit(), crate::exit::Exit::Usage);
+        assert!(id.message().contains("token id"), "{id}");
+        assert!(id.hint().unwrap().contains("clerk-m2m verify -"), "{id}");
+        let machine = refuse_ids("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk").unwrap_err();
+        assert!(machine.message().contains("machine id"), "{machine}");
+        // Opaque values (mt_ and more than 32 characters) and JWTs pass.
+        refuse_ids("mt_0123456789abcdef0123456789abcdef0123456789").unwrap();
+        refuse_ids("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJtY2hfMSJ9.c2ln").unwrap();
     }
 }

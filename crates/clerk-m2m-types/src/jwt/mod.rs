@@ -7,9 +7,9 @@
 //! a few of its own (size limit, `crit`, key size, JWK `alg`/`use`).
 //!
 //! In scope: [`verify`] (a token against trusted keys), [`is_m2m_jwt`], keys
-//! from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]) and where a client's
-//! keys come from ([`JwtKeySettings`]). The JWKS fetch, cache and the
-//! verifier state machine a client drives are in
+//! from PEM (`CLERK_JWT_KEY`) or a JWKS ([`KeySet`]), PEM armour itself
+//! ([`pem`]) and where a client's keys come from ([`JwtKeySettings`]). The
+//! JWKS fetch, cache and the verifier state machine a client drives are in
 //! [`driver::jwks`](crate::driver::jwks). Out of scope: sending the request,
 //! the clock, locks and waiting: the clients do that.
 //!
@@ -46,7 +46,7 @@ pub(crate) mod jwks_verifier;
 mod key;
 mod keyset;
 pub(crate) mod m2m_jwt;
-pub(crate) mod pem;
+pub mod pem;
 pub(crate) mod settings;
 mod verify;
 
