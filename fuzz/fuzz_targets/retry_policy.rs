@@ -2,14 +2,17 @@
 //! machine with any sequence of answers and failures.
 //!
 //! Input lines: first `<operation c|l|r|v> <max attempts> <timeout ms or ->
-//! <base delay ms> <max delay ms>`, then one attempt per line:
+//! <base delay ms> <max delay ms> [<max Retry-After ms>]`, then one attempt
+//! per line:
 //! `s <status> <elapsed ms> <Retry-After value…>` for an answer, or
 //! `t <kind 0-8> <delivery n|m|-> <elapsed ms>` for a transport failure.
 //!
 //! Oracles: a create is never retried after it may have been sent (a
 //! transport failure that may have been sent, or any answer but 429); no
-//! wait ends at or past the deadline; attempts never exceed the limit; a
-//! delay-seconds `Retry-After` parses to exactly its number.
+//! wait ends at or past the deadline; deadline or not, no wait is longer
+//! than the larger of the backoff bound and the `Retry-After` cap; attempts
+//! never exceed the limit; a delay-seconds `Retry-After` parses to exactly
+//! its number.
 #![no_main]
 
 use clerk_m2m_types::driver::call::{Call, Step};
@@ -35,6 +38,8 @@ const KINDS: [TransportErrorKind; 9] = [
 struct Setup {
     policy: RetryPolicy,
     timeout: Option<Duration>,
+    /// The policy's backoff bound.
+    max_delay: Duration,
 }
 
 fn number(word: Option<&str>) -> u64 {
@@ -118,7 +123,9 @@ fn drive<E: Endpoint>(params: &E, setup: &Setup, attempts: &[&str]) {
                 if let Some(deadline) = deadline {
                     assert!(now + delay < deadline, "waits past the deadline");
                 }
-                // Without a deadline a Retry-After may lie beyond any clock.
+                let longest = setup.max_delay.max(setup.policy.retry_after_limit());
+                assert!(delay <= longest, "waits {delay:?}, longer than {longest:?}");
+                // A cap of `Duration::MAX` may still lie beyond any clock.
                 match now.checked_add(delay) {
                     Some(later) => now = later,
                     None => break,
@@ -139,11 +146,22 @@ fuzz_target!(|input: &[u8]| {
         Some("-") | None => None,
         Some(ms) => Some(Duration::from_millis(number(Some(ms)) % 600_000)),
     };
-    let policy = RetryPolicy::default()
+    let base_delay = Duration::from_millis(number(first.next()) % 60_000);
+    let max_delay = Duration::from_millis(number(first.next()) % 600_000);
+    let mut policy = RetryPolicy::default()
         .max_attempts(max_attempts)
-        .base_delay(Duration::from_millis(number(first.next()) % 60_000))
-        .max_delay(Duration::from_millis(number(first.next()) % 600_000));
-    let setup = Setup { policy, timeout };
+        .base_delay(base_delay)
+        .max_delay(max_delay);
+    match first.next() {
+        Some("-") => policy = policy.max_retry_after(Duration::MAX),
+        Some(ms) => policy = policy.max_retry_after(Duration::from_millis(number(Some(ms)))),
+        None => {}
+    }
+    let setup = Setup {
+        policy,
+        timeout,
+        max_delay,
+    };
     let attempts: Vec<&str> = lines.take(16).collect();
     match operation {
         "c" => drive(&CreateTokenParams::new(), &setup, &attempts),

@@ -383,6 +383,24 @@ fn api_error_cases() -> Vec<Case> {
             assert!(api.is_retryable());
         })
         .took(Duration::ZERO, Duration::from_secs(5)),
+        Case::always(
+            "a Retry-After past the cap with no call deadline is returned at once",
+            Reply::json(
+                503,
+                r#"{"errors":[{"code":"unavailable","message":"come back later"}]}"#,
+            )
+            .header("retry-after", "3600"),
+        )
+        // No deadline: only the retry policy's cap (60 s) keeps an hour's
+        // Retry-After from parking the call.
+        .settings(|url| standard(url).call_timeout(Duration::MAX))
+        .err(list(), |error| {
+            assert_api(error, 503, Some("unavailable"), 1);
+            let api = error.api_error().unwrap();
+            assert_eq!(api.retry_after(), Some(RetryAfter::Seconds(3600)));
+        })
+        .requests(1)
+        .took(Duration::ZERO, Duration::from_secs(5)),
         Case::new(
             "a 429 with an HTTP date already past is retried at once",
             vec![Reply::json(429, "{}").header(

@@ -36,6 +36,9 @@
 mod authenticator;
 mod builder;
 mod client;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "jwt")]
 mod local_verify;
 mod machines;

@@ -3,6 +3,9 @@
 mod classify;
 mod resolver;
 
+#[cfg(feature = "fuzzing")]
+pub(crate) use classify::classify as classify_error;
+
 use crate::Transport;
 use clerk_m2m_types::{
     AttemptBudget, ConfigError, Delivery, FromTransportSettings, Proxy, TlsBackend,

@@ -338,6 +338,34 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_past_the_cap_ends_the_call_with_the_answer() {
+        // No deadline: only the policy's cap stands between the call and
+        // an hour-long sleep.
+        let config = config()
+            .to_builder()
+            .call_timeout(Duration::MAX)
+            .build()
+            .unwrap();
+        let params = CreateTokenParams::new();
+        let mut call = Call::new(&config, &params, NOW).unwrap();
+        let _ = call.next_attempt(NOW).unwrap();
+        let throttled = http::Response::builder()
+            .status(429)
+            .header("retry-after", "3600")
+            .body(Vec::new())
+            .unwrap();
+        match call.handle(Ok(throttled), NOW, 0.0) {
+            Step::Done(Err(error)) => {
+                assert_eq!(error.attempts(), 1);
+                let api = error.api_error().expect("the 429 itself");
+                assert_eq!(api.status(), http::StatusCode::TOO_MANY_REQUESTS);
+                assert_eq!(api.retry_after(), Some(crate::RetryAfter::Seconds(3600)));
+            }
+            other => panic!("expected the 429 at once, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn invalid_params_fail_before_any_attempt() {
         let config = Config::default();
         let params = CreateTokenParams::new();

@@ -81,7 +81,7 @@ pub use params::{
 };
 pub use params::{CreateTokenParams, ListTokensParams, RevokeTokenParams, VerifyTokenParams};
 pub use request::CLERK_API_VERSION_HEADER;
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, DEFAULT_MAX_RETRY_AFTER};
 pub use secret::SecretString;
 pub use token_cache::{
     RefreshPolicy, TokenSourceSettings, DEFAULT_FAILURE_BACKOFF, DEFAULT_MAX_FAILURE_BACKOFF,

@@ -30,6 +30,17 @@ pub enum RetryDecision {
     RetryAfter(Duration),
 }
 
+/// The longest `Retry-After` a [`RetryPolicy`] waits for by default: 60 s.
+///
+/// A longer one ends the call at once with the server's answer (its
+/// [`retry_after`](crate::ApiError::retry_after) kept), rather than
+/// sleeping for as long as the header says: a prompt typed error that the
+/// caller can act on beats a call silently parked for an hour by a
+/// misconfigured proxy. `@clerk/backend` never retries and leaves the wait
+/// to its caller, so the bound is this crate's choice: long enough for
+/// Clerk's rate-limit window (1000 requests per 10 s per instance).
+pub const DEFAULT_MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
 /// Whether a status means "try again later": 429, 502, 503, 504.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
@@ -46,8 +57,11 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 ///   key must never be minted twice, and a repeated delete or scope change
 ///   that landed would answer 404 or 409;
 /// - at most [`max_attempts`](Self::max_attempts) attempts (default 3);
-/// - `Retry-After` is honoured; a wait longer than the remaining deadline
-///   stops at once, returning the answer;
+/// - `Retry-After` is honoured up to
+///   [`max_retry_after`](Self::max_retry_after) (default
+///   [`DEFAULT_MAX_RETRY_AFTER`], 60 s); a longer one, or a wait longer
+///   than the remaining deadline, stops at once, returning the answer with
+///   its `Retry-After`;
 /// - otherwise exponential backoff with jitter: half the backoff fixed, half
 ///   scaled by the jitter sample.
 ///
@@ -72,12 +86,22 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
 ///     policy.decide(Operation::CreateToken, throttled, 1, now, Some(Duration::from_secs(1)), 0.5),
 ///     RetryDecision::Stop
 /// );
+/// // A wait past the cap (60 s by default) is not made, deadline or not.
+/// let for_an_hour = Outcome::Response {
+///     status: http::StatusCode::TOO_MANY_REQUESTS,
+///     retry_after: Some(RetryAfter::Seconds(3600)),
+/// };
+/// assert_eq!(
+///     policy.decide(Operation::CreateToken, for_an_hour, 1, now, None, 0.5),
+///     RetryDecision::Stop
+/// );
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
+    max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -86,6 +110,7 @@ impl Default for RetryPolicy {
             max_attempts: 3,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(5),
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 }
@@ -111,15 +136,32 @@ impl RetryPolicy {
         self
     }
 
-    /// Upper bound of the backoff (not of `Retry-After`).
+    /// Upper bound of the backoff (`Retry-After` has its own:
+    /// [`max_retry_after`](Self::max_retry_after)).
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
+        self
+    }
+
+    /// The longest `Retry-After` waited for (default
+    /// [`DEFAULT_MAX_RETRY_AFTER`], 60 s). An answer asking for a longer
+    /// wait is returned as it is, [`ApiError::retry_after`](crate::ApiError::retry_after)
+    /// included, so the caller decides whether to wait that long.
+    /// `Duration::MAX` waits for any `Retry-After` (still within the
+    /// call's deadline).
+    pub fn max_retry_after(mut self, limit: Duration) -> Self {
+        self.max_retry_after = limit;
         self
     }
 
     /// The configured attempt limit.
     pub fn attempt_limit(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The configured bound on a `Retry-After` wait.
+    pub fn retry_after_limit(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// Decides after attempt number `attempt` (1-based) ended with `outcome`.
@@ -142,7 +184,13 @@ impl RetryPolicy {
             Outcome::Response {
                 retry_after: Some(retry_after),
                 ..
-            } => retry_after.delay_from(now),
+            } => {
+                let delay = retry_after.delay_from(now);
+                if delay > self.max_retry_after {
+                    return RetryDecision::Stop;
+                }
+                delay
+            }
             _ => self.backoff(attempt, jitter),
         };
         match remaining {
@@ -329,6 +377,99 @@ mod tests {
                 NOW,
                 Some(Duration::from_secs(2)),
                 0.5
+            ),
+            RetryDecision::Stop
+        );
+    }
+
+    fn throttled(retry_after: RetryAfter) -> Outcome<'static> {
+        Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(retry_after),
+        }
+    }
+
+    #[test]
+    fn retry_after_up_to_the_cap_is_honoured_without_a_deadline() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.retry_after_limit(), DEFAULT_MAX_RETRY_AFTER);
+        assert_eq!(
+            policy.decide(
+                Operation::CreateToken,
+                throttled(RetryAfter::Seconds(60)),
+                1,
+                NOW,
+                None,
+                0.5
+            ),
+            RetryDecision::RetryAfter(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn retry_after_past_the_cap_gives_up_at_once() {
+        let policy = RetryPolicy::default();
+        for (operation, outcome) in [
+            (Operation::CreateToken, throttled(RetryAfter::Seconds(61))),
+            (
+                Operation::ListTokens,
+                Outcome::Response {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    retry_after: Some(RetryAfter::Seconds(3600)),
+                },
+            ),
+            (
+                Operation::VerifyToken,
+                throttled(RetryAfter::Seconds(u64::MAX)),
+            ),
+            (
+                Operation::RevokeToken,
+                throttled(RetryAfter::At(NOW + Duration::from_secs(2 * 3600))),
+            ),
+        ] {
+            for remaining in [None, Some(Duration::MAX)] {
+                assert_eq!(
+                    policy.decide(operation, outcome, 1, NOW, remaining, 0.5),
+                    RetryDecision::Stop,
+                    "{operation} {outcome:?} {remaining:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_retry_after_cap_is_configurable() {
+        let short = RetryPolicy::default().max_retry_after(Duration::from_secs(5));
+        assert_eq!(short.retry_after_limit(), Duration::from_secs(5));
+        let decide = |policy: &RetryPolicy, seconds| {
+            policy.decide(
+                Operation::ListTokens,
+                throttled(RetryAfter::Seconds(seconds)),
+                1,
+                NOW,
+                None,
+                0.0,
+            )
+        };
+        assert_eq!(
+            decide(&short, 5),
+            RetryDecision::RetryAfter(Duration::from_secs(5))
+        );
+        assert_eq!(decide(&short, 6), RetryDecision::Stop);
+        let patient = RetryPolicy::default().max_retry_after(Duration::MAX);
+        assert_eq!(
+            decide(&patient, 3600),
+            RetryDecision::RetryAfter(Duration::from_secs(3600))
+        );
+        // The deadline still bounds it.
+        assert_eq!(
+            patient.decide(
+                Operation::ListTokens,
+                throttled(RetryAfter::Seconds(3600)),
+                1,
+                NOW,
+                LONG,
+                0.0
             ),
             RetryDecision::Stop
         );

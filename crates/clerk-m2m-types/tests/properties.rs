@@ -368,12 +368,22 @@ fn retry_after() -> impl Strategy<Value = Option<RetryAfter>> {
 }
 
 fn policy() -> impl Strategy<Value = RetryPolicy> {
-    (0u32..8, 0u64..10_000, 0u64..100_000).prop_map(|(attempts, base, max)| {
-        RetryPolicy::default()
-            .max_attempts(attempts)
-            .base_delay(Duration::from_millis(base))
-            .max_delay(Duration::from_millis(max))
-    })
+    (
+        0u32..8,
+        0u64..10_000,
+        0u64..100_000,
+        proptest::option::of(0u64..200_000),
+    )
+        .prop_map(|(attempts, base, max, max_retry_after)| {
+            let policy = RetryPolicy::default()
+                .max_attempts(attempts)
+                .base_delay(Duration::from_millis(base))
+                .max_delay(Duration::from_millis(max));
+            match max_retry_after {
+                Some(limit) => policy.max_retry_after(Duration::from_millis(limit)),
+                None => policy,
+            }
+        })
 }
 
 /// One attempt's end: an answer (status, Retry-After) or a transport failure.
@@ -436,6 +446,9 @@ proptest! {
             }
             if let Some(remaining) = remaining {
                 prop_assert!(delay < remaining, "waits {:?} with {:?} left", delay, remaining);
+            }
+            if let Ending::Answer(_, Some(_)) = ending {
+                prop_assert!(delay <= policy.retry_after_limit(), "waits {:?} for a Retry-After past the cap", delay);
             }
         }
     }
@@ -511,11 +524,11 @@ fn drive<E: Endpoint>(
                 if let Some(deadline) = deadline {
                     prop_assert!(now + delay < deadline, "the wait ends past the deadline");
                 }
-                // Without a deadline a Retry-After may lie beyond any clock.
-                match now.checked_add(delay) {
-                    Some(later) => now = later,
-                    None => break,
-                }
+                // Deadline or not, no wait is longer than the policy allows.
+                // (The strategy's backoff bound is under 100 s.)
+                let longest = policy.retry_after_limit().max(Duration::from_secs(100));
+                prop_assert!(delay <= longest, "waits {:?}, past {:?}", delay, longest);
+                now += delay;
             }
         }
     }

@@ -6,7 +6,7 @@ use ureq::Timeout;
 
 /// Classifies a ureq failure. Only failures before a connection was
 /// established (or a request that could not even be built) count as not sent.
-pub(super) fn classify(error: ureq::Error) -> TransportError {
+pub(crate) fn classify(error: ureq::Error) -> TransportError {
     let (kind, delivery) = kind_of(&error);
     TransportError::new(kind)
         .with_delivery(delivery)
@@ -34,6 +34,12 @@ fn kind_of(error: &ureq::Error) -> (TransportErrorKind, Delivery) {
         ureq::Error::Protocol(_) | ureq::Error::LargeResponseHeader(..) => {
             maybe_sent(Kind::Protocol)
         }
+        // The proxy refused the tunnel (or never answered the `CONNECT`):
+        // no byte of the request went through it.
+        ureq::Error::ConnectProxyFailed(_) => not_sent(Kind::Connect),
+        // The connector gave a plain connection for `https`: refused
+        // before sending.
+        ureq::Error::TlsRequired => not_sent(Kind::Tls),
         // The request could not be turned into HTTP: nothing left.
         ureq::Error::Http(_) | ureq::Error::BadUri(_) | ureq::Error::RequireHttpsOnly(_) => {
             not_sent(Kind::Other)
@@ -42,47 +48,23 @@ fn kind_of(error: &ureq::Error) -> (TransportErrorKind, Delivery) {
     }
 }
 
+/// A TLS failure on the stream is ureq's to place (handshake or not); any
+/// other I/O failure follows the shared rule.
 fn io_kind(error: &io::Error) -> (TransportErrorKind, Delivery) {
-    use TransportErrorKind as Kind;
     if let Some(tls) = error
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
         return if is_handshake_failure(tls) {
-            (Kind::Tls, Delivery::NotSent)
+            (TransportErrorKind::Tls, Delivery::NotSent)
         } else {
             // A TLS failure on an established connection: the request may
             // have been written before it.
-            (Kind::ConnectionLost, Delivery::MaybeSent)
+            (TransportErrorKind::ConnectionLost, Delivery::MaybeSent)
         };
     }
-    match error.kind() {
-        // Only connecting yields these.
-        io::ErrorKind::ConnectionRefused | io::ErrorKind::AddrNotAvailable => {
-            (Kind::Connect, Delivery::NotSent)
-        }
-        // Usually while connecting, but an established connection can get
-        // them too: not certain enough for a create.
-        io::ErrorKind::HostUnreachable | io::ErrorKind::NetworkUnreachable => {
-            (Kind::Connect, Delivery::MaybeSent)
-        }
-        io::ErrorKind::ConnectionReset
-        | io::ErrorKind::ConnectionAborted
-        | io::ErrorKind::BrokenPipe
-        | io::ErrorKind::UnexpectedEof
-        | io::ErrorKind::NotConnected => (Kind::ConnectionLost, Delivery::MaybeSent),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => (Kind::Timeout, Delivery::MaybeSent),
-        // What std's `getaddrinfo` reports, as ureq's default resolver
-        // passes it on (with a handed-in agent; the built-in resolver
-        // reports `HostNotFound`): a name that did not resolve.
-        _ if error
-            .to_string()
-            .starts_with("failed to lookup address information") =>
-        {
-            (Kind::Dns, Delivery::NotSent)
-        }
-        _ => (Kind::Other, Delivery::MaybeSent),
-    }
+    let classified = TransportError::classify_io(error);
+    (classified.kind(), classified.delivery())
 }
 
 /// Whether a rustls error can only come from a handshake that did not
@@ -150,6 +132,11 @@ mod tests {
                 )),
                 TransportErrorKind::Dns,
             ),
+            (
+                ureq::Error::ConnectProxyFailed("proxy server responded 407".into()),
+                TransportErrorKind::Connect,
+            ),
+            (ureq::Error::TlsRequired, TransportErrorKind::Tls),
         ] {
             let classified = classify(error);
             assert_eq!(classified.kind(), kind);

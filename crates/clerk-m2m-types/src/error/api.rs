@@ -388,6 +388,44 @@ mod tests {
         }
     }
 
+    /// Clerk's `code`, `meta` and `clerk_trace_id` carrying each form the
+    /// review found: none reaches the call error's `Display`, `Debug`
+    /// (plain and pretty) or its source's.
+    #[test]
+    fn code_meta_and_trace_id_pass_the_scrubber_before_display_and_debug() {
+        let body = br#"{"errors":[{"code":"token=mt_SENTINEL1","message":"a+mt_SENTINEL2","long_message":"Bearer%20ak_SENTINEL3","meta":{"path":"/m2m_tokens/mt_SENTINEL4","key=sk_SENTINEL5":"eyAiYWxnIjogIlJTMjU2IiB9.eyJzdWIiOiJtY2hfMSJ9.SENTINEL6","escaped":"\u0061k_SENTINEL7"}}],"clerk_trace_id":"key=sk_SENTINEL8"}"#;
+        let api = ApiError::from_response(
+            StatusCode::BAD_REQUEST,
+            &headers(&[("content-type", "application/json")]),
+            body,
+        );
+        let error = crate::Error::Api {
+            operation: crate::Operation::CreateToken,
+            attempts: 1,
+            source: api.clone(),
+        };
+        let source = std::error::Error::source(&error).map(ToString::to_string);
+        for shown in [
+            error.to_string(),
+            format!("{error:?}"),
+            format!("{error:#?}"),
+            source.unwrap_or_default(),
+            format!("{:?}", api.errors()),
+            api.code().unwrap_or_default().to_owned(),
+            api.trace_id().unwrap_or_default().to_owned(),
+            serde_json::to_string(&api.errors()[0].meta).unwrap(),
+        ] {
+            assert!(!shown.contains("SENTINEL"), "{shown}");
+        }
+        assert_eq!(api.code(), Some("token=[redacted]"));
+        assert_eq!(api.trace_id(), Some("key=[redacted]"));
+        // The code is the headline of the call error's Display.
+        assert!(
+            error.to_string().contains("400 token=[redacted]"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn retry_after_forms() {
         assert_eq!(RetryAfter::parse(" 7 "), Some(RetryAfter::Seconds(7)));

@@ -413,6 +413,36 @@ mod tests {
         assert_scrubbed("x-eyJhbGciOi.eyJzdWIi.SENTINEL", "SENTINEL");
     }
 
+    /// Every form the adversarial review found passing the scrubber, each
+    /// with the secret after a different separator, as it is and as it
+    /// would arrive inside a JSON string or a form-encoded query.
+    #[test]
+    fn every_form_found_passing_the_old_scrubber_is_redacted() {
+        // `{ "alg": "RS256" }`, `{"sub":"mch_1"}`: a JWT not starting `eyJ`.
+        let spaced_jwt = "eyAiYWxnIjogIlJTMjU2IiB9.eyJzdWIiOiJtY2hfMSJ9.SENTINELjwt";
+        for text in [
+            "token=mt_SENTINEL1".to_owned(),
+            "key=sk_test_SENTINEL2".to_owned(),
+            "/m2m_tokens/mt_SENTINEL3/revoke".to_owned(),
+            r#"\/m2m_tokens\/mt_SENTINEL3"#.to_owned(),
+            "a+mt_SENTINEL4".to_owned(),
+            "Authorization: Bearer%20ak_SENTINEL5".to_owned(),
+            "q=Bearer+ak_SENTINEL5".to_owned(),
+            format!("bearer {spaced_jwt}"),
+            format!("jwt={spaced_jwt}"),
+            // The JWT's first character JSON-escaped, then URL-encoded.
+            format!(r#"{{"t":"\u{:04x}{}"}}"#, u32::from('e'), &spaced_jwt[1..]),
+            format!("t=%{:02X}{}", u32::from('e'), &spaced_jwt[1..]),
+            r#"{"key":"\u0073k_live_SENTINEL6"}"#.to_owned(),
+            r#"\u0061\u006b\u005f\u0053ENTINEL7"#.to_owned(),
+        ] {
+            assert_scrubbed(&text, "SENTINEL");
+            // Scrubbing is stable: what is left is not found again.
+            let scrubbed = scrub_secrets(&text);
+            assert_eq!(scrub_secrets(&scrubbed), scrubbed, "{text}");
+        }
+    }
+
     #[test]
     fn token_ids_and_plain_words_are_kept() {
         for text in [

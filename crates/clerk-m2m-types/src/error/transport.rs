@@ -1,6 +1,7 @@
 //! What a transport reports when it could not deliver a request or read the answer.
 
 use std::fmt;
+use std::io;
 use std::sync::Arc;
 
 /// Whether request bytes may have reached the server.
@@ -102,6 +103,67 @@ impl TransportError {
         Self::new(TransportErrorKind::Other).with_source(source)
     }
 
+    /// A failure classified from an I/O error alone, for a transport that
+    /// cannot tell in which phase of the attempt (connecting, sending,
+    /// receiving) the error arose. Only what proves that no request byte
+    /// left counts as [`Delivery::NotSent`]:
+    ///
+    /// - a refused connection or an address not available:
+    ///   [`Connect`](TransportErrorKind::Connect), not sent (only
+    ///   connecting yields them);
+    /// - a host or network unreachable: `Connect`, maybe sent (an
+    ///   established connection can get them too);
+    /// - a name that did not resolve (the system resolver's "failed to
+    ///   lookup address information"): [`Dns`](TransportErrorKind::Dns),
+    ///   not sent;
+    /// - a reset, an abort, a broken pipe, an early end of stream, not
+    ///   connected: [`ConnectionLost`](TransportErrorKind::ConnectionLost),
+    ///   maybe sent;
+    /// - timed out, would block: [`Timeout`](TransportErrorKind::Timeout),
+    ///   maybe sent;
+    /// - anything else: [`Other`](TransportErrorKind::Other), maybe sent.
+    ///
+    /// The error is not attached: add what the transport got with
+    /// [`with_source`](Self::with_source). A TLS failure wrapped in the I/O
+    /// error is the transport's to recognise first (only its TLS library
+    /// knows whether the handshake had completed).
+    ///
+    /// ```
+    /// use clerk_m2m_types::{Delivery, TransportError, TransportErrorKind};
+    /// use std::io;
+    ///
+    /// let refused = TransportError::classify_io(&io::ErrorKind::ConnectionRefused.into());
+    /// assert_eq!(refused.kind(), TransportErrorKind::Connect);
+    /// assert_eq!(refused.delivery(), Delivery::NotSent);
+    /// let reset = TransportError::classify_io(&io::ErrorKind::ConnectionReset.into());
+    /// assert_eq!(reset.kind(), TransportErrorKind::ConnectionLost);
+    /// assert_eq!(reset.delivery(), Delivery::MaybeSent);
+    /// ```
+    pub fn classify_io(error: &io::Error) -> Self {
+        use io::ErrorKind as Io;
+        use TransportErrorKind as Kind;
+        let (kind, delivery) = match error.kind() {
+            Io::ConnectionRefused | Io::AddrNotAvailable => (Kind::Connect, Delivery::NotSent),
+            Io::HostUnreachable | Io::NetworkUnreachable => (Kind::Connect, Delivery::MaybeSent),
+            Io::ConnectionReset
+            | Io::ConnectionAborted
+            | Io::BrokenPipe
+            | Io::UnexpectedEof
+            | Io::NotConnected => (Kind::ConnectionLost, Delivery::MaybeSent),
+            Io::TimedOut | Io::WouldBlock => (Kind::Timeout, Delivery::MaybeSent),
+            // How std reports a `getaddrinfo` failure (ureq's default
+            // resolver passes it on as it is).
+            _ if error
+                .to_string()
+                .starts_with("failed to lookup address information") =>
+            {
+                (Kind::Dns, Delivery::NotSent)
+            }
+            _ => (Kind::Other, Delivery::MaybeSent),
+        };
+        Self::new(kind).with_delivery(delivery)
+    }
+
     /// Attaches the underlying error.
     ///
     /// Its `Display` must not contain secrets: the SDK never puts keys or
@@ -174,6 +236,63 @@ impl std::error::Error for TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn io_errors_are_not_sent_only_when_nothing_can_have_left() {
+        use io::ErrorKind as Io;
+        let not_sent = [
+            (
+                io::Error::from(Io::ConnectionRefused),
+                TransportErrorKind::Connect,
+            ),
+            (Io::AddrNotAvailable.into(), TransportErrorKind::Connect),
+            (
+                io::Error::other("failed to lookup address information: Name or service not known"),
+                TransportErrorKind::Dns,
+            ),
+        ];
+        for (error, kind) in not_sent {
+            let classified = TransportError::classify_io(&error);
+            assert_eq!(
+                (classified.kind(), classified.delivery()),
+                (kind, Delivery::NotSent),
+                "{error}"
+            );
+            assert!(std::error::Error::source(&classified).is_none());
+        }
+        let maybe_sent = [
+            (Io::HostUnreachable, TransportErrorKind::Connect),
+            (Io::NetworkUnreachable, TransportErrorKind::Connect),
+            (Io::ConnectionReset, TransportErrorKind::ConnectionLost),
+            (Io::ConnectionAborted, TransportErrorKind::ConnectionLost),
+            (Io::BrokenPipe, TransportErrorKind::ConnectionLost),
+            (Io::UnexpectedEof, TransportErrorKind::ConnectionLost),
+            (Io::NotConnected, TransportErrorKind::ConnectionLost),
+            (Io::TimedOut, TransportErrorKind::Timeout),
+            (Io::WouldBlock, TransportErrorKind::Timeout),
+            (Io::InvalidData, TransportErrorKind::Other),
+            (Io::Other, TransportErrorKind::Other),
+        ];
+        for (error, kind) in maybe_sent {
+            let classified = TransportError::classify_io(&error.into());
+            assert_eq!(
+                (classified.kind(), classified.delivery()),
+                (kind, Delivery::MaybeSent),
+                "{error:?}"
+            );
+        }
+        // The resolver's words count only at the start, from an unclassified kind.
+        let echoed = io::Error::new(Io::ConnectionReset, "failed to lookup address information");
+        assert_eq!(
+            TransportError::classify_io(&echoed).delivery(),
+            Delivery::MaybeSent
+        );
+        let quoted = io::Error::other("proxy said: failed to lookup address information");
+        assert_eq!(
+            TransportError::classify_io(&quoted).kind(),
+            TransportErrorKind::Other
+        );
+    }
 
     #[test]
     fn delivery_follows_the_kind() {
