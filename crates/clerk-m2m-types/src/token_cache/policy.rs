@@ -139,7 +139,9 @@ impl RefreshPolicy {
     }
 
     /// The wait after the `failures`-th failure in a row (1 = the first),
-    /// for a jitter sample in `[0, 1)`, at least `retry_after`.
+    /// for a jitter sample in `[0, 1)`, at least `retry_after` up to
+    /// [`DEFAULT_MAX_RETRY_AFTER`](crate::DEFAULT_MAX_RETRY_AFTER) (60 s): a
+    /// bogus hour-long `Retry-After` must not stop every create for an hour.
     ///
     /// Full backoff for the first failure, then doubling, capped; each wait
     /// is drawn from its upper half so that callers in many processes
@@ -157,7 +159,8 @@ impl RefreshPolicy {
             .min(self.max_failure_backoff)
             .max(self.failure_backoff.min(self.max_failure_backoff));
         let wait = ceiling.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0));
-        wait.max(retry_after.unwrap_or_default())
+        let asked = retry_after.unwrap_or_default();
+        wait.max(asked.min(crate::DEFAULT_MAX_RETRY_AFTER))
     }
 }
 
@@ -190,5 +193,19 @@ mod tests {
         assert_eq!(policy.failure_wait(9, None, 1.0), secs(30));
         assert_eq!(policy.failure_wait(u32::MAX, None, 1.0), secs(30));
         assert_eq!(policy.failure_wait(1, Some(secs(7)), 0.0), secs(7));
+    }
+
+    #[test]
+    fn a_huge_retry_after_is_honoured_only_up_to_the_cap() {
+        let policy = RefreshPolicy::new();
+        let hour = Duration::from_secs(3600);
+        assert_eq!(
+            policy.failure_wait(1, Some(hour), 0.0),
+            crate::DEFAULT_MAX_RETRY_AFTER
+        );
+        assert_eq!(
+            policy.failure_wait(1, Some(Duration::MAX), 1.0),
+            crate::DEFAULT_MAX_RETRY_AFTER
+        );
     }
 }
