@@ -8,6 +8,8 @@
 //! alike; dropping the server stops every connection.
 #![allow(dead_code)] // each test binary uses a different part of it
 
+pub mod emulator;
+
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
