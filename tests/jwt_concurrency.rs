@@ -15,7 +15,7 @@ use clerk_m2m_emulator::EmulatorHandle;
 use drivers::Counts;
 use serde_json::json;
 use std::sync::Arc;
-use support::emulator::{mint_jwt, start_emulator};
+use support::emulator::{instance_config_builder, mint_jwt, start_emulator};
 
 /// An emulator, a JWT it minted, a manual clock, and the config of a client
 /// that verifies with the emulator's JWKS on that clock.
@@ -23,9 +23,7 @@ fn with_jwks() -> (EmulatorHandle, String, ManualClock, Config) {
     let emulator = start_emulator();
     let jwt = mint_jwt(&emulator, json!({}));
     let clock = ManualClock::starting_now();
-    let config = Config::builder()
-        .base_url(emulator.url())
-        .secret_key(emulator.secret_key().clone())
+    let config = instance_config_builder(&emulator)
         .clock(clock.clone())
         .build()
         .unwrap();

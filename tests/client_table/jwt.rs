@@ -10,7 +10,9 @@
 use crate::drivers::{
     assert_scenarios, Answer, Bearer, Call, Counts, Driver, Scenario, TestClient,
 };
-use crate::support::emulator::{emulator_builder, machine_config, mint_jwt, start_emulator};
+use crate::support::emulator::{
+    emulator_builder, instance_config_builder, machine_config, mint_jwt, start_emulator,
+};
 use crate::support::{Reply, ScriptedServer};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -95,13 +97,6 @@ fn with_pem(emulator: &EmulatorHandle) -> ConfigBuilder {
         .jwt_key(emulator.public_key_pem())
 }
 
-/// A config with `emulator`'s instance key: JWTs verify with its JWKS.
-fn with_instance_key(emulator: &EmulatorHandle) -> ConfigBuilder {
-    Config::builder()
-        .base_url(emulator.url())
-        .secret_key(emulator.secret_key().clone())
-}
-
 /// A config fetching the JWKS from `server` with [`SCRIPTED_KEY`], on
 /// `clock`, no retries (one fetch is one request).
 fn scripted(server: &ScriptedServer, clock: &ManualClock) -> ConfigBuilder {
@@ -114,30 +109,16 @@ fn scripted(server: &ScriptedServer, clock: &ManualClock) -> ConfigBuilder {
 
 /// An emulator, a JWT it minted, a manual clock, and a client counting in
 /// `counts` that verifies with the emulator's JWKS on that clock.
-struct WithJwks {
-    _emulator: EmulatorHandle,
-    jwt: String,
-    clock: ManualClock,
-    client: TestClient,
+fn with_jwks(
+    driver: Driver,
     counts: Arc<Counts>,
-}
-
-fn with_jwks(driver: Driver, counts: Arc<Counts>) -> WithJwks {
+) -> (EmulatorHandle, String, ManualClock, TestClient, Arc<Counts>) {
     let emulator = start_emulator();
     let jwt = mint_jwt(&emulator, json!({}));
     let clock = ManualClock::starting_now();
-    let client = counting(
-        driver,
-        with_instance_key(&emulator).clock(clock.clone()),
-        &counts,
-    );
-    WithJwks {
-        _emulator: emulator,
-        jwt,
-        clock,
-        client,
-        counts,
-    }
+    let config = instance_config_builder(&emulator).clock(clock.clone());
+    let client = counting(driver, config, &counts);
+    (emulator, jwt, clock, client, counts)
 }
 
 fn a_pem_verifies_with_no_network(driver: Driver) {
@@ -156,7 +137,7 @@ fn the_local_result_equals_the_apis(driver: Driver) {
     let emulator = start_emulator();
     let jwt = mint_jwt(&emulator, json!({"role": "reader", "n": 1}));
     let counts = Counts::new();
-    let client = counting(driver, with_instance_key(&emulator), &counts);
+    let client = counting(driver, instance_config_builder(&emulator), &counts);
     let local = ok(&client, verify(&jwt));
     assert_eq!((counts.jwks(), counts.other()), (1, 0));
     let borrowed = ok(&client, verify_str(&jwt));
@@ -174,13 +155,7 @@ fn the_local_result_equals_the_apis(driver: Driver) {
 }
 
 fn the_jwks_is_fetched_once_then_cached_until_stale(driver: Driver) {
-    let WithJwks {
-        _emulator,
-        jwt,
-        clock,
-        client,
-        counts,
-    } = with_jwks(driver, Counts::new());
+    let (_emulator, jwt, clock, client, counts) = with_jwks(driver, Counts::new());
     // A crowd of verifications on a cold cache: one fetch.
     for result in client.call_concurrently(vec![verify(&jwt); crowd(driver)]) {
         result.unwrap();
@@ -201,13 +176,7 @@ fn the_jwks_is_fetched_once_then_cached_until_stale(driver: Driver) {
 }
 
 fn stale_keys_keep_serving_while_one_refresh_runs(driver: Driver) {
-    let WithJwks {
-        _emulator,
-        jwt,
-        clock,
-        client,
-        counts,
-    } = with_jwks(driver, Counts::gated());
+    let (_emulator, jwt, clock, client, counts) = with_jwks(driver, Counts::gated());
     counts.release_one();
     ok(&client, verify_str(&jwt));
     assert_eq!(counts.jwks(), 1);
@@ -233,13 +202,7 @@ fn stale_keys_keep_serving_while_one_refresh_runs(driver: Driver) {
 }
 
 fn unknown_kids_cost_at_most_one_fetch_per_cooldown(driver: Driver) {
-    let WithJwks {
-        _emulator,
-        jwt,
-        clock,
-        client,
-        counts,
-    } = with_jwks(driver, Counts::new());
+    let (_emulator, jwt, clock, client, counts) = with_jwks(driver, Counts::new());
     ok(&client, verify(&jwt));
     assert_eq!(counts.jwks(), 1);
 
@@ -456,7 +419,7 @@ fn a_bad_pem_fails_the_build(driver: Driver) {
 fn oversized_tokens_are_refused_unsent_and_opaque_ones_are_posted(driver: Driver) {
     let emulator = start_emulator();
     let counts = Counts::new();
-    let client = counting(driver, with_instance_key(&emulator), &counts);
+    let client = counting(driver, instance_config_builder(&emulator), &counts);
     let huge = format!("mt_{}", "a".repeat(8 * 1024));
     let error = err(&client, verify(&huge));
     assert_eq!(jwt_kind(&error), Some(JwtErrorKind::TooLarge));
@@ -514,7 +477,11 @@ fn a_closure_is_a_clock(driver: Driver) {
 fn the_authenticator_maps_outcomes_to_codes_and_statuses(driver: Driver) {
     let emulator = start_emulator();
     let me = emulator.machines()[1].id().to_owned();
-    let receiver = TestClient::new(driver, with_instance_key(&emulator).build().unwrap(), None);
+    let receiver = TestClient::new(
+        driver,
+        instance_config_builder(&emulator).build().unwrap(),
+        None,
+    );
     let auth = |trust_jwt_scopes: bool, bearer: Bearer| {
         receiver.authenticate(Some(&me), trust_jwt_scopes, &bearer)
     };

@@ -389,6 +389,8 @@ fn call_blocking(client: &clerk_m2m::blocking::Client, call: Call) -> Result<Ans
 
 /// The path of the JWKS, under the base URL.
 const JWKS_PATH: &str = "/v1/jwks";
+/// How long a JWKS request is held at a gate at most.
+const GATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What a counting transport (see [`TestClient::counting`]) saw: JWKS
 /// requests, the JWKS answers that came back, and every other request. A
@@ -513,24 +515,32 @@ impl Counts {
         open
     }
 
-    /// Waits at the gate, from a task.
+    /// Waits at the gate, from a task; panics after 10 s (a fetch nobody
+    /// lets through is a failed case, not a hung one).
     async fn pass(&self) {
-        loop {
-            let opened = self.changed.notified();
-            if self.try_pass() {
-                return;
+        let opened = async {
+            loop {
+                let next = self.changed.notified();
+                if self.try_pass() {
+                    return;
+                }
+                next.await;
             }
-            opened.await;
-        }
+        };
+        tokio::time::timeout(GATE_TIMEOUT, opened)
+            .await
+            .expect("a held JWKS request is let through");
     }
 
-    /// Waits at the gate, on a thread.
+    /// Waits at the gate, on a thread; panics after 10 s.
     fn pass_blocking(&self) {
         let Some(gate) = &self.gate else { return };
-        let mut permits = gate.lock().unwrap();
-        while *permits == 0 {
-            permits = self.opened.wait(permits).unwrap();
-        }
+        let permits = gate.lock().unwrap();
+        let (mut permits, waited) = self
+            .opened
+            .wait_timeout_while(permits, GATE_TIMEOUT, |permits| *permits == 0)
+            .unwrap();
+        assert!(!waited.timed_out(), "a held JWKS request is let through");
         *permits -= 1;
     }
 

@@ -2,7 +2,7 @@
 //! the same whichever client the test drives.
 #![allow(dead_code)] // each test binary uses a different part of it
 
-use clerk_m2m::Config;
+use clerk_m2m::{Config, ConfigBuilder};
 use clerk_m2m_emulator::{Emulator, EmulatorBuilder, EmulatorHandle, MintToken, SigningKey};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -29,6 +29,14 @@ pub fn machine_config(emulator: &EmulatorHandle, machine: usize) -> Config {
         .machine_secret_key(emulator.machines()[machine].secret_key().clone())
         .build()
         .expect("config")
+}
+
+/// A config builder for a client calling `emulator` with its instance
+/// secret key (JWTs verify with the instance's JWKS), for more settings.
+pub fn instance_config_builder(emulator: &EmulatorHandle) -> ConfigBuilder {
+    Config::builder()
+        .base_url(emulator.url())
+        .secret_key(emulator.secret_key().clone())
 }
 
 /// A one-hour M2M JWT of the first machine, with `claims` (an object),
