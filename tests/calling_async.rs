@@ -4,6 +4,7 @@
 //! the in-process emulator. Creates are counted by the emulator.
 
 mod downstream;
+mod support;
 
 use bytes::Bytes;
 use clerk_m2m::{
@@ -19,6 +20,7 @@ use http_body_util::{BodyExt, Either, Full, StreamBody};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::convert::Infallible;
 use std::time::{Duration, Instant};
+use support::emulator::machine_config;
 use tower::{Layer, ServiceExt};
 
 /// What a request carries.
@@ -154,14 +156,6 @@ impl Caller {
     }
 }
 
-fn machine_client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .base_url(emulator.url())
-        .machine_secret_key(emulator.machines()[0].secret_key().clone())
-        .build()
-        .unwrap()
-}
-
 /// A 10-minute token, replaced 60 s before expiry (no jitter).
 fn settings() -> TokenSourceSettings {
     TokenSourceSettings::new()
@@ -185,7 +179,8 @@ async fn setup(adapter: &str, policy: RefreshPolicy) -> Setup {
     let settings = settings()
         .refresh_policy(policy.jitter(Duration::ZERO))
         .clock(clock.clone());
-    let source = TokenSource::with_settings(machine_client(&emulator), settings);
+    let source =
+        TokenSource::with_settings(Client::new(machine_config(&emulator, 0)).unwrap(), settings);
     let downstream = Downstream::start(&emulator).await;
     let caller = Caller::new(adapter, source.clone());
     Setup {
@@ -341,7 +336,10 @@ async fn a_hung_create_fails_callers_within_the_load_timeout() {
         // what bounds a real wait.
         let settings = settings()
             .refresh_policy(RefreshPolicy::new().load_timeout(Some(Duration::from_millis(200))));
-        let source = TokenSource::with_settings(machine_client(&emulator), settings);
+        let source = TokenSource::with_settings(
+            Client::new(machine_config(&emulator, 0)).unwrap(),
+            settings,
+        );
         let downstream = Downstream::start(&emulator).await;
         let caller = Caller::new(adapter, source);
         let url = downstream.url("/work");

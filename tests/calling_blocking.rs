@@ -8,6 +8,7 @@
 //! resends it once.
 
 mod downstream;
+mod support;
 
 use clerk_m2m::blocking::{Client, TokenMiddleware, TokenSource};
 use clerk_m2m::{CreateTokenParams, ManualClock};
@@ -17,6 +18,7 @@ use downstream::Downstream;
 use http::StatusCode;
 use std::io::Cursor;
 use std::time::{Duration, Instant};
+use support::emulator::machine_config;
 use ureq::{Agent, SendBody};
 
 struct Setup {
@@ -28,14 +30,6 @@ struct Setup {
     clock: ManualClock,
     // Serves the downstream; dropped last.
     _runtime: tokio::runtime::Runtime,
-}
-
-fn machine_client(emulator: &EmulatorHandle) -> Client {
-    Client::builder()
-        .base_url(emulator.url())
-        .machine_secret_key(emulator.machines()[0].secret_key().clone())
-        .build()
-        .unwrap()
 }
 
 fn agent(auth: &TokenMiddleware, status_as_error: bool) -> Agent {
@@ -66,7 +60,8 @@ fn setup(policy: RefreshPolicy, fault: Option<Fault>) -> Setup {
         Some(fault) => emulator.inject_fault(fault, 1),
         None => settings = settings.clock(clock.clone()),
     }
-    let source = TokenSource::with_settings(machine_client(&emulator), settings);
+    let source =
+        TokenSource::with_settings(Client::new(machine_config(&emulator, 0)).unwrap(), settings);
     let downstream = runtime.block_on(Downstream::start(&emulator));
     let auth = TokenMiddleware::new(source.clone());
     Setup {

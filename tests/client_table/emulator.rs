@@ -3,7 +3,7 @@
 //! right typed error. Each scenario is a sequence of calls on one emulator,
 //! played once per driver.
 
-use crate::drivers::{assert_none_failed, play_all, Answer, Call, Driver, TestClient};
+use crate::drivers::{assert_scenarios, Answer, Call, Driver, Scenario, TestClient};
 use clerk_m2m::{
     Config, ConfigBuilder, CreateTokenParams, Delivery, Error, ListTokensParams, M2mToken,
     RetryPolicy, RevokeTokenParams, TransportErrorKind, VerifyTokenParams,
@@ -12,9 +12,6 @@ use clerk_m2m::{RequestError, RetryAfter, TransportSettings};
 use clerk_m2m_emulator::{Emulator, EmulatorHandle, Fault, RateLimit, StatusCode};
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-/// A scenario: its name and its steps, given the driver.
-type Scenario = (&'static str, fn(Driver));
 
 fn builder(emulator: &EmulatorHandle, machine: usize) -> ConfigBuilder {
     Config::builder()
@@ -381,20 +378,6 @@ fn scenarios() -> Vec<Scenario> {
 }
 
 /// Plays every scenario with `driver` and panics listing each that failed.
-pub fn assert_scenarios(driver: Driver) {
-    let scenarios = scenarios();
-    let failures = play_all(
-        &scenarios,
-        4,
-        |(name, _)| format!("{name} [{driver}]"),
-        |(_, scenario)| {
-            scenario(driver);
-            Ok(())
-        },
-    );
-    assert_none_failed(
-        &format!("emulator scenarios [{driver}]"),
-        scenarios.len(),
-        &failures,
-    );
+pub fn assert_emulator_scenarios(driver: Driver) {
+    assert_scenarios("emulator scenarios", &scenarios(), driver);
 }

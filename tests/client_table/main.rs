@@ -1,8 +1,9 @@
 //! Both clients over real loopback HTTP, from one table of cases: the exact
 //! requests each call sends, and the typed result or error each kind of
-//! answer gives; then both against the emulator, one scenario at a time.
-//! Every case and scenario is played by the async client and by the
-//! blocking one, so no behaviour is checked for one client only.
+//! answer gives; then both against the emulator, one scenario at a time;
+//! then local JWT verification and the JWKS cache (feature `jwt`). Every
+//! case and scenario is played by the async client and by the blocking
+//! one, so no behaviour is checked for one client only.
 
 #[path = "../drivers/mod.rs"]
 mod drivers;
@@ -11,6 +12,8 @@ mod support;
 
 mod cases;
 mod emulator;
+#[cfg(feature = "jwt")]
+mod jwt;
 mod table;
 
 use drivers::Driver;
@@ -27,10 +30,22 @@ fn every_case_with_the_blocking_client() {
 
 #[test]
 fn every_emulator_scenario_with_the_async_client() {
-    emulator::assert_scenarios(Driver::Async);
+    emulator::assert_emulator_scenarios(Driver::Async);
 }
 
 #[test]
 fn every_emulator_scenario_with_the_blocking_client() {
-    emulator::assert_scenarios(Driver::Blocking);
+    emulator::assert_emulator_scenarios(Driver::Blocking);
+}
+
+#[cfg(feature = "jwt")]
+#[test]
+fn every_jwt_scenario_with_the_async_client() {
+    jwt::assert_jwt_scenarios(Driver::Async);
+}
+
+#[cfg(feature = "jwt")]
+#[test]
+fn every_jwt_scenario_with_the_blocking_client() {
+    jwt::assert_jwt_scenarios(Driver::Blocking);
 }

@@ -5,8 +5,11 @@
 //! Replies can also misbehave on purpose: reset the connection after reading
 //! the request, never answer, or close the connection after answering.
 //! Plain threads and std sockets, so it serves async and blocking clients
-//! alike; dropping the server stops every connection.
+//! alike; dropping the server stops every connection. [`emulator`] has the
+//! helpers for tests against the in-process emulator.
 #![allow(dead_code)] // each test binary uses a different part of it
+
+pub mod emulator;
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
