@@ -3,8 +3,9 @@
 //! - `build_and_parse`: building a create request and parsing its 201 answer
 //!   (pure, no I/O).
 //! - `async` / `blocking`: a full `create_token` round trip over loopback
-//!   HTTP/1.1 keep-alive, beside a bare reqwest / ureq POST of the same bytes
-//!   to the same server in the same run.
+//!   HTTP/1.1 keep-alive, the SDK's transport alone sending the same request
+//!   (`transport_send`), and a bare reqwest / ureq POST of the same bytes to
+//!   the same server, in the same run.
 //!
 //! `cargo bench --bench create_round_trip`
 
@@ -49,6 +50,42 @@ fn build_and_parse(c: &mut Criterion) {
     });
 }
 
+/// The whole client path (params, call, retry policy, parse) over a
+/// transport that answers at once: the SDK's own cost per call, no I/O.
+fn canned(c: &mut Criterion) {
+    let answer = || {
+        http::Response::builder()
+            .status(201)
+            .header("content-type", "application/json")
+            .body(TOKEN_JSON.as_bytes().to_vec())
+            .map_err(clerk_m2m::TransportError::other)
+    };
+    let blocking = clerk_m2m::blocking::Client::builder()
+        .machine_secret_key(KEY)
+        .transport(move |_request: http::Request<Vec<u8>>| answer())
+        .build()
+        .expect("client");
+    c.bench_function("canned/blocking_create_token", |b| {
+        b.iter(|| blocking.create_token(params()).expect("created"))
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let client = clerk_m2m::Client::builder()
+        .machine_secret_key(KEY)
+        .transport(move |_request: http::Request<Vec<u8>>| async move { answer() })
+        .build()
+        .expect("client");
+    c.bench_function("canned/async_create_token", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(client.create_token(params()))
+                .expect("created")
+        })
+    });
+}
+
 fn async_round_trip(c: &mut Criterion) {
     let server = server();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -69,6 +106,30 @@ fn async_round_trip(c: &mut Criterion) {
             runtime
                 .block_on(client.create_token(params()))
                 .expect("created")
+        })
+    });
+    // The SDK's transport alone (request conversion, the attempt budget as
+    // reqwest's timeout, the capped body read), without the call around it.
+    let transport = clerk_m2m::ReqwestTransport::new().expect("transport");
+    group.bench_function("transport_send", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(clerk_m2m::Transport::send(&transport, template.clone()))
+                .expect("answered")
+        })
+    });
+    // The same with the call's remaining time attached, as the client does.
+    let mut budgeted = template.clone();
+    budgeted
+        .extensions_mut()
+        .insert(clerk_m2m::AttemptBudget::new(
+            std::time::Duration::from_secs(30),
+        ));
+    group.bench_function("transport_send_with_budget", |b| {
+        b.iter(|| {
+            runtime
+                .block_on(clerk_m2m::Transport::send(&transport, budgeted.clone()))
+                .expect("answered")
         })
     });
     group.bench_function("bare_reqwest_post", |b| {
@@ -104,6 +165,23 @@ fn blocking_round_trip(c: &mut Criterion) {
     group.bench_function("create_token", |b| {
         b.iter(|| client.create_token(params()).expect("created"))
     });
+    let transport = clerk_m2m::blocking::UreqTransport::new().expect("transport");
+    group.bench_function("transport_send", |b| {
+        b.iter(|| {
+            clerk_m2m::blocking::Transport::send(&transport, template.clone()).expect("answered")
+        })
+    });
+    let mut budgeted = template.clone();
+    budgeted
+        .extensions_mut()
+        .insert(clerk_m2m::AttemptBudget::new(
+            std::time::Duration::from_secs(30),
+        ));
+    group.bench_function("transport_send_with_budget", |b| {
+        b.iter(|| {
+            clerk_m2m::blocking::Transport::send(&transport, budgeted.clone()).expect("answered")
+        })
+    });
     group.bench_function("bare_ureq_post", |b| {
         b.iter(|| {
             let mut request = bare.post(template.uri().to_string());
@@ -120,6 +198,7 @@ fn blocking_round_trip(c: &mut Criterion) {
 criterion_group!(
     benches,
     build_and_parse,
+    canned,
     async_round_trip,
     blocking_round_trip
 );
