@@ -6,8 +6,8 @@
 #![no_main]
 
 use clerk_m2m_fuzz::response_from;
-use clerk_m2m_types::ResponseError;
 use clerk_m2m_types::fuzzing::scrub_secrets;
+use clerk_m2m_types::ResponseError;
 use clerk_m2m_types::{
     CreateTokenParams, Endpoint, ListTokensParams, RevokeTokenParams, VerifyTokenParams,
 };
