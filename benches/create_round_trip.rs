@@ -26,6 +26,17 @@ fn params() -> CreateTokenParams {
         .claims(json!({"role": "reader", "tenantId": "t_42"}))
 }
 
+/// `request` with the call's remaining time attached, as the clients send it.
+fn with_budget(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut budgeted = request.clone();
+    budgeted
+        .extensions_mut()
+        .insert(clerk_m2m::AttemptBudget::new(
+            std::time::Duration::from_secs(30),
+        ));
+    budgeted
+}
+
 fn server() -> ScriptedServer {
     ScriptedServer::start(Reply::json(201, TOKEN_JSON))
 }
@@ -118,13 +129,7 @@ fn async_round_trip(c: &mut Criterion) {
                 .expect("answered")
         })
     });
-    // The same with the call's remaining time attached, as the client does.
-    let mut budgeted = template.clone();
-    budgeted
-        .extensions_mut()
-        .insert(clerk_m2m::AttemptBudget::new(
-            std::time::Duration::from_secs(30),
-        ));
+    let budgeted = with_budget(&template);
     group.bench_function("transport_send_with_budget", |b| {
         b.iter(|| {
             runtime
@@ -171,12 +176,7 @@ fn blocking_round_trip(c: &mut Criterion) {
             clerk_m2m::blocking::Transport::send(&transport, template.clone()).expect("answered")
         })
     });
-    let mut budgeted = template.clone();
-    budgeted
-        .extensions_mut()
-        .insert(clerk_m2m::AttemptBudget::new(
-            std::time::Duration::from_secs(30),
-        ));
+    let budgeted = with_budget(&template);
     group.bench_function("transport_send_with_budget", |b| {
         b.iter(|| {
             clerk_m2m::blocking::Transport::send(&transport, budgeted.clone()).expect("answered")

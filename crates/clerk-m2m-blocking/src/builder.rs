@@ -1,7 +1,7 @@
 //! Building a [`Client`]: its [`Config`] and its transport.
 
 use crate::Transport;
-use clerk_m2m_types::{Config, ConfigError};
+use clerk_m2m_types::ConfigError;
 use std::sync::Arc;
 
 clerk_m2m_types::client_builder! {
@@ -36,14 +36,4 @@ pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, ConfigError> {
 #[cfg(not(feature = "ureq"))]
 pub(crate) fn default_transport() -> Result<Arc<dyn Transport>, ConfigError> {
     Err(ConfigError::NoTransport)
-}
-
-/// For `Client::builder().config(...)`-style code that holds a `Config`.
-impl From<Config> for ClientBuilder {
-    fn from(config: Config) -> Self {
-        Self {
-            config: config.to_builder(),
-            transport: None,
-        }
-    }
 }

@@ -330,6 +330,16 @@ macro_rules! client_builder {
                 }
             }
         }
+
+        /// For `Client::builder().config(...)`-style code that holds a `Config`.
+        impl From<$crate::Config> for ClientBuilder {
+            fn from(config: $crate::Config) -> Self {
+                Self {
+                    config: config.to_builder(),
+                    transport: None,
+                }
+            }
+        }
     };
 }
 
