@@ -6,7 +6,9 @@
 # fuzz/artifacts/<target>/). Needs a nightly toolchain and cargo-fuzz.
 # The code under test is safe Rust, so no sanitizer by default (about twice
 # the executions); FUZZ_SANITIZER=address turns AddressSanitizer on.
-# Overflow checks and debug assertions stay on.
+# Overflow checks and debug assertions stay on. FUZZ_SEED=N makes a run
+# repeat the same inputs (CI sets it, so a smoke run fails the same way
+# every time or not at all); without it each run explores new inputs.
 #
 #   fuzz/run.sh [SECONDS] [TARGET…]
 set -euo pipefail
@@ -21,6 +23,10 @@ else
 fi
 
 sanitizer="${FUZZ_SANITIZER:-none}"
+seed_flag=()
+if [ -n "${FUZZ_SEED:-}" ]; then
+  seed_flag=(-seed="$FUZZ_SEED")
+fi
 cargo +nightly fuzz build --sanitizer "$sanitizer"
 
 summary=()
@@ -30,7 +36,7 @@ for target in "${targets[@]}"; do
   printf '== %s (%ss)\n' "$target" "$seconds"
   if ! cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" \
       "fuzz/corpus/$target" "fuzz/seeds/$target" -- \
-      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 "${seed_flag[@]}" \
       >"$log" 2>&1; then
     grep -E -A4 'panicked at|^==[0-9]+==ERROR|deadly signal|timeout|out-of-memory' "$log" | head -n 40 || true
     grep -E 'Test unit written|Reproduce with|cargo fuzz run' "$log" || true
