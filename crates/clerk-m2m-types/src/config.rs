@@ -176,7 +176,12 @@ impl Config {
 
     /// `{base}{prefix}{path}`.
     pub(crate) fn m2m_url(&self, path: &str) -> String {
-        format!("{}{}{}", self.base_url, self.m2m_path_prefix, path)
+        let mut url =
+            String::with_capacity(self.base_url.len() + self.m2m_path_prefix.len() + path.len());
+        url.push_str(&self.base_url);
+        url.push_str(&self.m2m_path_prefix);
+        url.push_str(path);
+        url
     }
 
     /// The key for an M2M call, as `@clerk/backend` chooses it: the per-call

@@ -2,11 +2,27 @@
 
 use crate::error::RequestError;
 use crate::{Config, SecretString};
-use http::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use http::{Method, Request};
 
 /// Header carrying the Backend API version.
 pub const CLERK_API_VERSION_HEADER: &str = "clerk-api-version";
+
+/// [`CLERK_API_VERSION_HEADER`] as a header name, checked once at compile time.
+const CLERK_API_VERSION: HeaderName = HeaderName::from_static(CLERK_API_VERSION_HEADER);
+
+/// `Bearer <key>` as a header value: the bytes are written once, straight into
+/// the buffer the value keeps.
+fn bearer(key: &SecretString) -> Result<HeaderValue, RequestError> {
+    const SCHEME: &[u8] = b"Bearer ";
+    let key = key.expose_secret().as_bytes();
+    let mut bytes = Vec::with_capacity(SCHEME.len() + key.len());
+    bytes.extend_from_slice(SCHEME);
+    bytes.extend_from_slice(key);
+    let mut value = HeaderValue::try_from(bytes).map_err(|_| RequestError::InvalidSecretKey)?;
+    value.set_sensitive(true);
+    Ok(value)
+}
 
 /// Builds a request to `url` with the headers `@clerk/backend` sends on every
 /// call: `Authorization: Bearer <key>` (marked sensitive), `Clerk-API-Version`,
@@ -18,9 +34,7 @@ pub(crate) fn build_request(
     key: &SecretString,
     body: Vec<u8>,
 ) -> Result<Request<Vec<u8>>, RequestError> {
-    let mut authorization = HeaderValue::try_from(format!("Bearer {}", key.expose_secret()))
-        .map_err(|_| RequestError::InvalidSecretKey)?;
-    authorization.set_sensitive(true);
+    let authorization = bearer(key)?;
     let api_version =
         HeaderValue::from_str(config.api_version()).map_err(|_| RequestError::InvalidApiVersion)?;
     let mut request = Request::new(body);
@@ -28,7 +42,7 @@ pub(crate) fn build_request(
     *request.uri_mut() = url.parse().map_err(|_| RequestError::InvalidUrl)?;
     let headers = request.headers_mut();
     headers.insert(AUTHORIZATION, authorization);
-    headers.insert(CLERK_API_VERSION_HEADER, api_version);
+    headers.insert(CLERK_API_VERSION, api_version);
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(
         USER_AGENT,
@@ -39,5 +53,8 @@ pub(crate) fn build_request(
 
 /// Serializes a request body.
 pub(crate) fn json_body(value: &impl serde::Serialize) -> Result<Vec<u8>, RequestError> {
-    serde_json::to_vec(value).map_err(|_| RequestError::BodyNotSerializable)
+    // Room for a typical body up front: no regrowth while writing it.
+    let mut body = Vec::with_capacity(256);
+    serde_json::to_writer(&mut body, value).map_err(|_| RequestError::BodyNotSerializable)?;
+    Ok(body)
 }
