@@ -8,6 +8,8 @@
 //! Variants, per client, against one loopback keep-alive server:
 //! - `create_token`: the SDK call (params, request, attempt, parse);
 //! - `transport_send`: the SDK's transport alone sending the built request;
+//! - `with_budget`: the same with the call's remaining time attached, as the
+//!   clients send it (what bounding each attempt by the deadline costs);
 //! - `bare`: a bare reqwest / ureq POST of the same bytes.
 //!
 //! `cargo bench --bench side_by_side` (add `taskset -c 0` in front for one
@@ -21,7 +23,7 @@ mod support;
 use clerk_m2m::{CreateTokenParams, Endpoint};
 use serde_json::json;
 use std::hint::black_box;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use support::{Reply, ScriptedServer, TOKEN_JSON};
 
 const KEY: &str = "ak_test_bench_only";
@@ -37,6 +39,16 @@ fn setting(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|value| value.parse().ok())
         .unwrap_or(default)
+}
+
+/// `request` with a call's remaining time attached, shorter than the
+/// transport's own attempt timeout, so the transport bounds the attempt by it.
+fn with_budget(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
+    let mut budgeted = request.clone();
+    budgeted
+        .extensions_mut()
+        .insert(clerk_m2m::AttemptBudget::new(Duration::from_secs(10)));
+    budgeted
 }
 
 /// One variant: a name and a call that runs it once.
@@ -115,6 +127,16 @@ fn main() {
             }),
         ),
         (
+            "with_budget",
+            Box::new(|| {
+                let sent = runtime.block_on(clerk_m2m::Transport::send(
+                    &transport,
+                    with_budget(&template),
+                ));
+                black_box(sent.expect("answered"));
+            }),
+        ),
+        (
             "bare",
             Box::new(|| {
                 let body = runtime.block_on(async {
@@ -155,6 +177,14 @@ fn main() {
             "transport_send",
             Box::new(|| {
                 let sent = clerk_m2m::blocking::Transport::send(&transport, template.clone());
+                black_box(sent.expect("answered"));
+            }),
+        ),
+        (
+            "with_budget",
+            Box::new(|| {
+                let sent =
+                    clerk_m2m::blocking::Transport::send(&transport, with_budget(&template));
                 black_box(sent.expect("answered"));
             }),
         ),

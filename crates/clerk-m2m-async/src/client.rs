@@ -306,7 +306,10 @@ async fn send_attempt(
     // sent its FIN; once the runtime has seen it, the pool retires that
     // connection instead of writing the request onto it. Written onto a
     // closing connection, a create fails after it may have been sent and
-    // cannot be retried. Costs one trip through the scheduler.
+    // cannot be retried. Costs one trip through the scheduler (about 0.5 µs,
+    // `benches/side_by_side.rs`). Best effort: a FIN that arrives after this
+    // point, or one the I/O driver of a multi-thread runtime has not turned
+    // over yet (another worker holds it), is not seen in time.
     tokio::task::yield_now().await;
     match time_left {
         Some(time_left) if !transport.enforces_attempt_budget() => {
