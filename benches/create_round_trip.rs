@@ -9,37 +9,13 @@
 //!
 //! `cargo bench --bench create_round_trip`
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+mod create_setup;
 
 use clerk_m2m::{Config, CreateTokenParams, Endpoint};
+use create_setup::support::TOKEN_JSON;
+use create_setup::{params, server, AsyncSide, BlockingSide, RoundTrip, KEY};
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde_json::json;
 use std::hint::black_box;
-use support::{Reply, ScriptedServer, TOKEN_JSON};
-
-const KEY: &str = "ak_test_bench_only";
-
-fn params() -> CreateTokenParams {
-    CreateTokenParams::new()
-        .seconds_until_expiration(3600)
-        .claims(json!({"role": "reader", "tenantId": "t_42"}))
-}
-
-/// `request` with the call's remaining time attached, as the clients send it.
-fn with_budget(request: &http::Request<Vec<u8>>) -> http::Request<Vec<u8>> {
-    let mut budgeted = request.clone();
-    budgeted
-        .extensions_mut()
-        .insert(clerk_m2m::AttemptBudget::new(
-            std::time::Duration::from_secs(30),
-        ));
-    budgeted
-}
-
-fn server() -> ScriptedServer {
-    ScriptedServer::start(Reply::json(201, TOKEN_JSON))
-}
 
 fn build_and_parse(c: &mut Criterion) {
     let config = Config::builder()
@@ -97,102 +73,26 @@ fn canned(c: &mut Criterion) {
     });
 }
 
+/// A client's round trip, its transport alone and a bare POST, in one group.
+fn round_trip(c: &mut Criterion, group: &str, side: &impl RoundTrip, bare: &str) {
+    let mut group = c.benchmark_group(group);
+    group.bench_function("create_token", |b| b.iter(|| side.create_token()));
+    group.bench_function("transport_send", |b| b.iter(|| side.transport_send(false)));
+    group.bench_function("transport_send_with_budget", |b| {
+        b.iter(|| side.transport_send(true))
+    });
+    group.bench_function(bare, |b| b.iter(|| side.bare_post()));
+    group.finish();
+}
+
 fn async_round_trip(c: &mut Criterion) {
     let server = server();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let client = clerk_m2m::Client::builder()
-        .base_url(server.url())
-        .machine_secret_key(KEY)
-        .build()
-        .expect("client");
-    let config = client.config().clone();
-    let template = params().build_request(&config).expect("request");
-    let bare = reqwest::Client::builder().build().expect("reqwest");
-    let mut group = c.benchmark_group("async");
-    group.bench_function("create_token", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(client.create_token(params()))
-                .expect("created")
-        })
-    });
-    // The SDK's transport alone (request conversion, the attempt budget as
-    // reqwest's timeout, the capped body read), without the call around it.
-    let transport = clerk_m2m::ReqwestTransport::new().expect("transport");
-    group.bench_function("transport_send", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(clerk_m2m::Transport::send(&transport, template.clone()))
-                .expect("answered")
-        })
-    });
-    let budgeted = with_budget(&template);
-    group.bench_function("transport_send_with_budget", |b| {
-        b.iter(|| {
-            runtime
-                .block_on(clerk_m2m::Transport::send(&transport, budgeted.clone()))
-                .expect("answered")
-        })
-    });
-    group.bench_function("bare_reqwest_post", |b| {
-        b.iter(|| {
-            runtime.block_on(async {
-                let mut request = bare
-                    .post(template.uri().to_string())
-                    .body(template.body().clone());
-                for (name, value) in template.headers() {
-                    request = request.header(name, value);
-                }
-                let response = request.send().await.expect("sent");
-                response.bytes().await.expect("body")
-            })
-        })
-    });
-    group.finish();
+    round_trip(c, "async", &AsyncSide::new(&server), "bare_reqwest_post");
 }
 
 fn blocking_round_trip(c: &mut Criterion) {
     let server = server();
-    let client = clerk_m2m::blocking::Client::builder()
-        .base_url(server.url())
-        .machine_secret_key(KEY)
-        .build()
-        .expect("client");
-    let template = params().build_request(client.config()).expect("request");
-    let bare: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut group = c.benchmark_group("blocking");
-    group.bench_function("create_token", |b| {
-        b.iter(|| client.create_token(params()).expect("created"))
-    });
-    let transport = clerk_m2m::blocking::UreqTransport::new().expect("transport");
-    group.bench_function("transport_send", |b| {
-        b.iter(|| {
-            clerk_m2m::blocking::Transport::send(&transport, template.clone()).expect("answered")
-        })
-    });
-    let budgeted = with_budget(&template);
-    group.bench_function("transport_send_with_budget", |b| {
-        b.iter(|| {
-            clerk_m2m::blocking::Transport::send(&transport, budgeted.clone()).expect("answered")
-        })
-    });
-    group.bench_function("bare_ureq_post", |b| {
-        b.iter(|| {
-            let mut request = bare.post(template.uri().to_string());
-            for (name, value) in template.headers() {
-                request = request.header(name, value);
-            }
-            let mut response = request.send(template.body().as_slice()).expect("sent");
-            response.body_mut().read_to_vec().expect("body")
-        })
-    });
-    group.finish();
+    round_trip(c, "blocking", &BlockingSide::new(&server), "bare_ureq_post");
 }
 
 criterion_group!(
