@@ -81,6 +81,7 @@ fn round_trip(c: &mut Criterion, group: &str, side: &impl RoundTrip, bare: &str)
     group.bench_function("transport_send_with_budget", |b| {
         b.iter(|| side.transport_send(true))
     });
+    group.bench_function("hand_rolled", |b| b.iter(|| side.hand_rolled()));
     group.bench_function(bare, |b| b.iter(|| side.bare_post()));
     group.finish();
 }

@@ -10,12 +10,16 @@
 //! - `transport_send`: the SDK's transport alone sending the built request;
 //! - `with_budget`: the same with the call's remaining time attached, as the
 //!   clients send it (what bounding each attempt by the deadline costs);
-//! - `bare`: a bare reqwest / ureq POST of the same bytes.
+//! - `hand_rolled`: what a minimal hand-written client does: the body
+//!   serialised from JSON, the bare POST, the answer parsed into a plain
+//!   struct with serde;
+//! - `bare`: a bare reqwest / ureq POST of the same bytes (the floor).
 //!
 //! `cargo bench --bench side_by_side` (add `taskset -c 0` in front for one
 //! CPU, where loopback wake-ups cost least and the SDK's share is largest).
 //! `SIDE_BY_SIDE_ROUNDS` (default 150) and `SIDE_BY_SIDE_SLICE` (default 200
-//! calls) size the run.
+//! calls) size the run; `SIDE_BY_SIDE_GROUPS=async` (or `blocking`) runs one
+//! client only.
 
 mod create_setup;
 
@@ -30,20 +34,27 @@ fn setting(name: &str, default: usize) -> usize {
 }
 
 /// The variants, in the order printed; the last is the floor.
-const VARIANTS: [&str; 4] = ["create_token", "transport_send", "with_budget", "bare"];
+const VARIANTS: [&str; 5] = [
+    "create_token",
+    "transport_send",
+    "with_budget",
+    "hand_rolled",
+    "bare",
+];
 
 fn run(side: &impl RoundTrip, variant: usize) {
     match variant {
         0 => side.create_token(),
         1 => side.transport_send(false),
         2 => side.transport_send(true),
+        3 => side.hand_rolled(),
         _ => side.bare_post(),
     }
 }
 
 /// Runs `rounds` rounds of `slice` calls of each variant (the order rotates
 /// each round) and prints each variant's median time per call and its ratio
-/// to the last variant (the floor).
+/// to the last variant (the floor) and to `hand_rolled`.
 fn compare(group: &str, side: &impl RoundTrip, rounds: usize, slice: usize) {
     let mut samples = vec![Vec::with_capacity(rounds); VARIANTS.len()];
     for variant in 0..VARIANTS.len() {
@@ -68,12 +79,13 @@ fn compare(group: &str, side: &impl RoundTrip, rounds: usize, slice: usize) {
             slices[slices.len() / 2]
         })
         .collect();
-    let floor = medians[medians.len() - 1];
+    let floor = medians[VARIANTS.len() - 1];
+    let hand_rolled = medians[3];
     for (name, median) in VARIANTS.iter().zip(&medians) {
         println!(
-            "{group}/{name:<16} median {median:8.2} µs/call   {:.3}× {}",
+            "{group}/{name:<16} median {median:8.2} µs/call   {:.3}× bare   {:.3}× hand_rolled",
             median / floor,
-            VARIANTS[VARIANTS.len() - 1]
+            median / hand_rolled,
         );
     }
 }
@@ -84,6 +96,12 @@ fn main() {
     let slice = setting("SIDE_BY_SIDE_SLICE", 200);
     let server = server();
 
-    compare("async", &AsyncSide::new(&server), rounds, slice);
-    compare("blocking", &BlockingSide::new(&server), rounds, slice);
+    let groups = std::env::var("SIDE_BY_SIDE_GROUPS").unwrap_or_else(|_| "async,blocking".into());
+    for group in groups.split(',') {
+        match group {
+            "async" => compare(group, &AsyncSide::new(&server), rounds, slice),
+            "blocking" => compare(group, &BlockingSide::new(&server), rounds, slice),
+            other => eprintln!("side_by_side: unknown group {other:?} (async, blocking)"),
+        }
+    }
 }

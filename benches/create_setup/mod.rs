@@ -67,6 +67,44 @@ pub trait RoundTrip {
     fn transport_send(&self, budgeted: bool);
     /// A bare POST of the same bytes with the HTTP library alone.
     fn bare_post(&self);
+    /// What a minimal client written by hand does: the body serialised
+    /// from JSON, the bare POST, the answer parsed into a plain struct.
+    fn hand_rolled(&self);
+}
+
+/// A created token as a minimal hand-written client would read it: the same
+/// fields, plain serde, nothing lenient, no secret wrapper.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read by black_box only
+struct HandRolledToken {
+    object: String,
+    id: String,
+    subject: String,
+    scopes: Vec<String>,
+    claims: Option<serde_json::Value>,
+    token: Option<String>,
+    revoked: bool,
+    revocation_reason: Option<String>,
+    expired: bool,
+    expiration: Option<i64>,
+    last_used_at: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+/// The create body a hand-written client would serialise.
+fn hand_rolled_body() -> Vec<u8> {
+    let body = serde_json::json!({
+        "seconds_until_expiration": 3600,
+        "claims": {"role": "reader", "tenantId": "t_42"},
+        "token_format": "opaque",
+    });
+    serde_json::to_vec(&body).expect("body")
+}
+
+fn hand_rolled_parse(body: &[u8]) {
+    let token: HandRolledToken = serde_json::from_slice(body).expect("token");
+    black_box(token);
 }
 
 /// The async side: the client, the SDK's transport alone and a bare reqwest
@@ -96,6 +134,21 @@ impl AsyncSide {
     }
 }
 
+impl AsyncSide {
+    /// A bare reqwest POST of `body` with the template's URL and headers.
+    fn bare_post_of(&self, body: Vec<u8>) -> bytes::Bytes {
+        self.runtime.block_on(async {
+            let template = &self.template;
+            let mut request = self.bare.post(template.uri().to_string()).body(body);
+            for (name, value) in template.headers() {
+                request = request.header(name, value);
+            }
+            let response = request.send().await.expect("sent");
+            response.bytes().await.expect("body")
+        })
+    }
+}
+
 impl RoundTrip for AsyncSide {
     fn create_token(&self) {
         let created = self.runtime.block_on(self.client.create_token(params()));
@@ -111,19 +164,11 @@ impl RoundTrip for AsyncSide {
     }
 
     fn bare_post(&self) {
-        let body = self.runtime.block_on(async {
-            let template = &self.template;
-            let mut request = self
-                .bare
-                .post(template.uri().to_string())
-                .body(template.body().clone());
-            for (name, value) in template.headers() {
-                request = request.header(name, value);
-            }
-            let response = request.send().await.expect("sent");
-            response.bytes().await.expect("body")
-        });
-        black_box(body);
+        black_box(self.bare_post_of(self.template.body().clone()));
+    }
+
+    fn hand_rolled(&self) {
+        hand_rolled_parse(&self.bare_post_of(hand_rolled_body()));
     }
 }
 
@@ -152,6 +197,19 @@ impl BlockingSide {
     }
 }
 
+impl BlockingSide {
+    /// A bare ureq POST of `body` with the template's URL and headers.
+    fn bare_post_of(&self, body: &[u8]) -> Vec<u8> {
+        let template = &self.template;
+        let mut request = self.bare.post(template.uri().to_string());
+        for (name, value) in template.headers() {
+            request = request.header(name, value);
+        }
+        let mut response = request.send(body).expect("sent");
+        response.body_mut().read_to_vec().expect("body")
+    }
+}
+
 impl RoundTrip for BlockingSide {
     fn create_token(&self) {
         black_box(self.client.create_token(params()).expect("created"));
@@ -164,12 +222,10 @@ impl RoundTrip for BlockingSide {
     }
 
     fn bare_post(&self) {
-        let template = &self.template;
-        let mut request = self.bare.post(template.uri().to_string());
-        for (name, value) in template.headers() {
-            request = request.header(name, value);
-        }
-        let mut response = request.send(template.body().as_slice()).expect("sent");
-        black_box(response.body_mut().read_to_vec().expect("body"));
+        black_box(self.bare_post_of(self.template.body()));
+    }
+
+    fn hand_rolled(&self) {
+        hand_rolled_parse(&self.bare_post_of(&hand_rolled_body()));
     }
 }
