@@ -16,7 +16,7 @@ pub(crate) fn body_snippet(body: &[u8]) -> String {
     let window = scrub_window(body);
     let text = String::from_utf8_lossy(window);
     let scrubbed = scrub_secrets(&text);
-    truncate_at_char_boundary(scrubbed, SNIPPET_LIMIT)
+    truncate_between_runs(scrubbed, SNIPPET_LIMIT)
 }
 
 /// The start of `body` that is scrubbed. When the body is longer than the
@@ -39,14 +39,30 @@ fn could_be_in_a_secret(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b'%' | b'\\')
 }
 
-fn truncate_at_char_boundary(mut text: String, limit: usize) -> String {
-    if text.len() > limit {
-        let mut end = limit;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
+/// `text` cut to at most `limit` bytes, on a character boundary and never
+/// inside a run of characters that could form a secret: cut in part, a token
+/// id the scrubber kept (`mt_` and 32 hex digits) would read as a shorter
+/// `mt_…` run, which is what a secret looks like. Such a run is dropped whole.
+fn truncate_between_runs(mut text: String, limit: usize) -> String {
+    if text.len() <= limit {
+        return text;
     }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let bytes = text.as_bytes();
+    let splits_a_run =
+        end > 0 && could_be_in_a_secret(bytes[end - 1]) && could_be_in_a_secret(bytes[end]);
+    if splits_a_run {
+        // The byte found is ASCII or the last byte of a character, so the
+        // cut stays on a character boundary.
+        end = bytes[..end]
+            .iter()
+            .rposition(|byte| !could_be_in_a_secret(*byte))
+            .map_or(0, |index| index + 1);
+    }
+    text.truncate(end);
     text
 }
 
@@ -90,5 +106,29 @@ mod tests {
         let snippet = body_snippet(body.as_bytes());
         assert!(!snippet.contains("mt_0123"), "{snippet}");
         assert!(!snippet.contains("SENTINEL"), "{snippet}");
+    }
+
+    #[test]
+    fn a_token_id_at_the_limit_is_dropped_whole_not_cut() {
+        let id = "mt_f7f0ba8c3b4843ce7d85fcdd5e71853e";
+        // The id starts `start` bytes into the body: from well before the
+        // limit to just after it, so every cut position inside it is tried.
+        for start in SNIPPET_LIMIT - id.len() - 2..=SNIPPET_LIMIT + 1 {
+            let body = format!("{}:{id} tail", " ".repeat(start - 1));
+            let snippet = body_snippet(body.as_bytes());
+            assert!(snippet.len() <= SNIPPET_LIMIT);
+            assert_eq!(scrub_secrets(&snippet), snippet, "start {start}");
+            if let Some(at) = snippet.find("mt_") {
+                assert_eq!(&snippet[at..at + id.len()], id, "start {start}: a cut id");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cut_between_runs_keeps_everything_before_it() {
+        let body = format!("{} tail", "a ".repeat(SNIPPET_LIMIT));
+        let snippet = body_snippet(body.as_bytes());
+        assert_eq!(snippet.len(), SNIPPET_LIMIT);
+        assert!(snippet.starts_with("a a a"));
     }
 }
