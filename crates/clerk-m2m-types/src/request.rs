@@ -11,17 +11,18 @@ pub const CLERK_API_VERSION_HEADER: &str = "clerk-api-version";
 /// [`CLERK_API_VERSION_HEADER`] as a header name, checked once at compile time.
 const CLERK_API_VERSION: HeaderName = HeaderName::from_static(CLERK_API_VERSION_HEADER);
 
-/// `Bearer <key>` as a header value: the bytes are written once, straight into
-/// the buffer the value keeps.
-fn bearer(key: &SecretString) -> Result<HeaderValue, RequestError> {
+/// `Bearer <secret>` as a sensitive header value (the API key on every call,
+/// a token on outgoing requests), the bytes written once, straight into the
+/// buffer the value keeps; `None` if the secret cannot go in a header.
+pub(crate) fn bearer(secret: &SecretString) -> Option<HeaderValue> {
     const SCHEME: &[u8] = b"Bearer ";
-    let key = key.expose_secret().as_bytes();
-    let mut bytes = Vec::with_capacity(SCHEME.len() + key.len());
+    let secret = secret.expose_secret().as_bytes();
+    let mut bytes = Vec::with_capacity(SCHEME.len() + secret.len());
     bytes.extend_from_slice(SCHEME);
-    bytes.extend_from_slice(key);
-    let mut value = HeaderValue::try_from(bytes).map_err(|_| RequestError::InvalidSecretKey)?;
+    bytes.extend_from_slice(secret);
+    let mut value = HeaderValue::try_from(bytes).ok()?;
     value.set_sensitive(true);
-    Ok(value)
+    Some(value)
 }
 
 /// Builds a request to `url` with the headers `@clerk/backend` sends on every
@@ -34,7 +35,7 @@ pub(crate) fn build_request(
     key: &SecretString,
     body: Vec<u8>,
 ) -> Result<Request<Vec<u8>>, RequestError> {
-    let authorization = bearer(key)?;
+    let authorization = bearer(key).ok_or(RequestError::InvalidSecretKey)?;
     let api_version =
         HeaderValue::from_str(config.api_version()).map_err(|_| RequestError::InvalidApiVersion)?;
     let mut request = Request::new(body);

@@ -28,11 +28,18 @@ fn scrub_window(body: &[u8]) -> &[u8] {
         return body;
     }
     let window = &body[..SCRUB_WINDOW];
-    let keep = window
+    &window[..end_of_last_separator(window)]
+}
+
+/// The length of `bytes` up to and including its last byte that cannot be
+/// inside a secret (0 if there is none): cutting there drops a trailing run
+/// whole. The byte is ASCII or the last byte of a character, so in text the
+/// cut stays on a character boundary.
+fn end_of_last_separator(bytes: &[u8]) -> usize {
+    bytes
         .iter()
         .rposition(|byte| !could_be_in_a_secret(*byte))
-        .map_or(0, |index| index + 1);
-    &window[..keep]
+        .map_or(0, |index| index + 1)
 }
 
 fn could_be_in_a_secret(byte: u8) -> bool {
@@ -55,12 +62,7 @@ fn truncate_between_runs(mut text: String, limit: usize) -> String {
     let splits_a_run =
         end > 0 && could_be_in_a_secret(bytes[end - 1]) && could_be_in_a_secret(bytes[end]);
     if splits_a_run {
-        // The byte found is ASCII or the last byte of a character, so the
-        // cut stays on a character boundary.
-        end = bytes[..end]
-            .iter()
-            .rposition(|byte| !could_be_in_a_secret(*byte))
-            .map_or(0, |index| index + 1);
+        end = end_of_last_separator(&bytes[..end]);
     }
     text.truncate(end);
     text

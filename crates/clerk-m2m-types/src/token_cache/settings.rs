@@ -111,10 +111,7 @@ pub fn bearer_header(token: &M2mToken) -> Result<HeaderValue, Error> {
         .token
         .as_ref()
         .ok_or_else(|| unreadable("the token has no value (only a create answer carries one)"))?;
-    let mut header = HeaderValue::try_from(format!("Bearer {}", value.expose_secret()))
-        .map_err(|_| unreadable("the token value cannot go in a header"))?;
-    header.set_sensitive(true);
-    Ok(header)
+    crate::request::bearer(value).ok_or_else(|| unreadable("the token value cannot go in a header"))
 }
 
 fn unreadable(reason: &str) -> Error {
