@@ -19,7 +19,9 @@
 //! CPU, where loopback wake-ups cost least and the SDK's share is largest).
 //! `SIDE_BY_SIDE_ROUNDS` (default 150) and `SIDE_BY_SIDE_SLICE` (default 200
 //! calls) size the run; `SIDE_BY_SIDE_GROUPS=async` (or `blocking`) runs one
-//! client only.
+//! client only. `SIDE_BY_SIDE_PROFILE=<variant>` runs only that variant
+//! (`ROUNDS × SLICE` calls, nothing printed), for a profiler such as
+//! `perf record` or `valgrind --tool=callgrind`.
 
 mod create_setup;
 
@@ -90,11 +92,34 @@ fn compare(group: &str, side: &impl RoundTrip, rounds: usize, slice: usize) {
     }
 }
 
+/// Runs one variant `calls` times, for a profiler.
+fn profile(side: &impl RoundTrip, variant: &str, calls: usize) {
+    let Some(index) = VARIANTS.iter().position(|name| *name == variant) else {
+        eprintln!("side_by_side: unknown variant {variant:?} ({VARIANTS:?})");
+        return;
+    };
+    for _ in 0..calls {
+        run(side, index);
+    }
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter is not supported.
     let rounds = setting("SIDE_BY_SIDE_ROUNDS", 150);
     let slice = setting("SIDE_BY_SIDE_SLICE", 200);
     let server = server();
+
+    if let Ok(variant) = std::env::var("SIDE_BY_SIDE_PROFILE") {
+        let groups = std::env::var("SIDE_BY_SIDE_GROUPS").unwrap_or_else(|_| "async".into());
+        for group in groups.split(',') {
+            match group {
+                "async" => profile(&AsyncSide::new(&server), &variant, rounds * slice),
+                "blocking" => profile(&BlockingSide::new(&server), &variant, rounds * slice),
+                other => eprintln!("side_by_side: unknown group {other:?} (async, blocking)"),
+            }
+        }
+        return;
+    }
 
     let groups = std::env::var("SIDE_BY_SIDE_GROUPS").unwrap_or_else(|_| "async,blocking".into());
     for group in groups.split(',') {

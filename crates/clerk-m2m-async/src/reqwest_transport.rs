@@ -1,6 +1,7 @@
 //! The built-in transport: reqwest 0.13 with rustls and the OS trust store.
 
 mod classify;
+mod request_url;
 
 use crate::Transport;
 use async_trait::async_trait;
@@ -63,6 +64,7 @@ pub struct ReqwestTransport {
     /// client, whose settings are not known.
     attempt_timeout: Option<Duration>,
     max_body_bytes: usize,
+    request_url: std::sync::Arc<request_url::RequestUrl>,
 }
 
 impl fmt::Debug for ReqwestTransport {
@@ -101,6 +103,7 @@ impl FromTransportSettings for ReqwestTransport {
             client,
             attempt_timeout: Some(settings.attempt_timeout()),
             max_body_bytes: settings.max_body_bytes(),
+            request_url: Default::default(),
         })
     }
 }
@@ -213,6 +216,7 @@ impl ReqwestTransport {
             client,
             attempt_timeout: None,
             max_body_bytes,
+            request_url: Default::default(),
         }
     }
 
@@ -245,6 +249,24 @@ impl ReqwestTransport {
         Ok(body)
     }
 
+    /// `request` for reqwest. Like reqwest's own conversion, but the host is
+    /// not parsed again for every request (`request_url`); the extensions
+    /// stay behind (reqwest cannot take them, and nothing it runs reads
+    /// ours).
+    fn to_reqwest(&self, request: Request<Vec<u8>>) -> Result<reqwest::Request, TransportError> {
+        let (parts, body) = request.into_parts();
+        let url = self.request_url.of(&parts.uri).map_err(|error| {
+            TransportError::new(TransportErrorKind::Other)
+                .with_delivery(Delivery::NotSent)
+                .with_source(error)
+        })?;
+        let mut converted = reqwest::Request::new(parts.method, url);
+        *converted.headers_mut() = parts.headers;
+        *converted.version_mut() = parts.version;
+        *converted.body_mut() = Some(body.into());
+        Ok(converted)
+    }
+
     /// One exchange: the request, then the body within the cap.
     async fn exchange(
         &self,
@@ -274,11 +296,7 @@ impl Transport for ReqwestTransport {
     async fn send(&self, request: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
         let own_timeout = self.attempt_timeout.unwrap_or(Duration::MAX);
         let budget = AttemptBudget::tighter_bound(&request, own_timeout)?;
-        let mut request = reqwest::Request::try_from(request).map_err(|error| {
-            TransportError::new(TransportErrorKind::Other)
-                .with_delivery(Delivery::NotSent)
-                .with_source(error)
-        })?;
+        let mut request = self.to_reqwest(request)?;
         match (budget, self.attempt_timeout) {
             (None, _) => self.exchange(request).await,
             // Replaces the client's attempt timeout for this request: still

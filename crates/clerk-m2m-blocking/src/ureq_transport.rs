@@ -2,6 +2,7 @@
 
 mod classify;
 mod resolver;
+mod whole_millisecond_timeouts;
 
 #[cfg(feature = "fuzzing")]
 pub(crate) use classify::classify as classify_error;
@@ -16,6 +17,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::transport::Connector as _;
 use ureq::AsSendBody;
 
 /// The built-in [`Transport`]: ureq 3 over rustls, built from
@@ -137,7 +139,8 @@ impl FromTransportSettings for UreqTransport {
         };
         let agent = ureq::Agent::with_parts(
             config.build(),
-            ureq::unversioned::transport::DefaultConnector::new(),
+            ureq::unversioned::transport::DefaultConnector::new()
+                .chain(whole_millisecond_timeouts::WholeMillisecondTimeouts),
             resolver::LiteralFirstResolver::default(),
         );
         Ok(UreqTransport {

@@ -36,6 +36,8 @@ pub struct Config {
     machine_secret_key: Option<SecretString>,
     secret_key: Option<SecretString>,
     api_version: String,
+    /// `api_version` as the header value every request carries, made once.
+    api_version_header: http::HeaderValue,
     m2m_path_prefix: String,
     retry_policy: RetryPolicy,
     call_timeout: Duration,
@@ -68,6 +70,7 @@ impl Default for Config {
             machine_secret_key: None,
             secret_key: None,
             api_version: DEFAULT_API_VERSION.to_owned(),
+            api_version_header: http::HeaderValue::from_static(DEFAULT_API_VERSION),
             m2m_path_prefix: String::new(),
             retry_policy: RetryPolicy::default(),
             call_timeout: DEFAULT_CALL_TIMEOUT,
@@ -152,6 +155,11 @@ impl Config {
     /// The `Clerk-API-Version` header value.
     pub fn api_version(&self) -> &str {
         &self.api_version
+    }
+
+    /// [`api_version`](Self::api_version) as a header value.
+    pub(crate) fn api_version_header(&self) -> &http::HeaderValue {
+        &self.api_version_header
     }
 
     /// The prefix before `/m2m_tokens` (empty by default; `/v1` is also accepted by the API).
@@ -335,9 +343,8 @@ impl ConfigBuilder {
             None => defaults.base_url,
         };
         let api_version = self.api_version.unwrap_or(defaults.api_version);
-        if http::HeaderValue::from_str(&api_version).is_err() {
-            return Err(ConfigError::InvalidApiVersion);
-        }
+        let api_version_header = http::HeaderValue::from_str(&api_version)
+            .map_err(|_| ConfigError::InvalidApiVersion)?;
         let m2m_path_prefix = self
             .m2m_path_prefix
             .map(|prefix| prefix.trim_end_matches('/').to_owned())
@@ -355,6 +362,7 @@ impl ConfigBuilder {
             machine_secret_key: self.machine_secret_key,
             secret_key: self.secret_key,
             api_version,
+            api_version_header,
             m2m_path_prefix,
             retry_policy: self.retry_policy.unwrap_or(defaults.retry_policy),
             call_timeout: self.call_timeout.unwrap_or(defaults.call_timeout),

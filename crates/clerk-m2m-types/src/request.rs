@@ -36,14 +36,12 @@ pub(crate) fn build_request(
     body: Vec<u8>,
 ) -> Result<Request<Vec<u8>>, RequestError> {
     let authorization = bearer(key).ok_or(RequestError::InvalidSecretKey)?;
-    let api_version =
-        HeaderValue::from_str(config.api_version()).map_err(|_| RequestError::InvalidApiVersion)?;
     let mut request = Request::new(body);
     *request.method_mut() = method;
     *request.uri_mut() = url.parse().map_err(|_| RequestError::InvalidUrl)?;
     let headers = request.headers_mut();
     headers.insert(AUTHORIZATION, authorization);
-    headers.insert(CLERK_API_VERSION, api_version);
+    headers.insert(CLERK_API_VERSION, config.api_version_header().clone());
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(
         USER_AGENT,

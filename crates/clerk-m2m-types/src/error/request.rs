@@ -62,9 +62,6 @@ pub enum RequestError {
         /// A hint when the value looks like a token value rather than an id.
         hint: &'static str,
     },
-    /// The `Clerk-API-Version` value cannot be sent as a header.
-    #[error("the Clerk-API-Version value is not a valid header value")]
-    InvalidApiVersion,
     /// The base URL and path do not form a valid URL.
     #[error("the request URL is invalid: check the base URL")]
     InvalidUrl,
