@@ -13,6 +13,7 @@ mod support;
 
 #[cfg(feature = "jwt")]
 mod authenticator;
+mod builders;
 mod cases;
 mod emulator;
 #[cfg(feature = "jwt")]

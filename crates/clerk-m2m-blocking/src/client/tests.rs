@@ -1,6 +1,9 @@
+//! The blocking driver's own waits; every other behaviour of the call loop
+//! is played for both clients by `tests/client_table` and decided by
+//! `clerk_m2m_types::driver::call`.
+
 use crate::{
-    Client, ConfigError, CreateTokenParams, Delivery, Error, ListTokensParams, RetryPolicy,
-    RevokeTokenParams, TransportError, TransportErrorKind, VerifyTokenParams,
+    Client, ListTokensParams, RetryPolicy, TransportError, TransportErrorKind, VerifyTokenParams,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -25,10 +28,6 @@ fn quick_retries() -> RetryPolicy {
         .max_delay(Duration::from_millis(2))
 }
 
-fn never_called(_request: http::Request<Vec<u8>>) -> Answer {
-    Err(TransportError::other("not expected to be called"))
-}
-
 /// A client whose transport answers attempt `n` (1-based) with `script(n)`,
 /// and the attempt counter.
 fn scripted(script: impl Fn(u32) -> Answer + Send + Sync + 'static) -> (Client, Arc<AtomicU32>) {
@@ -43,103 +42,6 @@ fn scripted(script: impl Fn(u32) -> Answer + Send + Sync + 'static) -> (Client, 
         .build()
         .unwrap();
     (client, attempts)
-}
-
-#[test]
-fn a_503_then_200_takes_two_attempts() {
-    let (client, attempts) = scripted(|attempt| match attempt {
-        1 => Ok(response(503, r#"{"errors":[]}"#)),
-        _ => Ok(response(200, TOKEN)),
-    });
-    let token = client
-        .verify_token(VerifyTokenParams::new("mt_value"))
-        .unwrap();
-    assert_eq!(token.subject, "mch_1");
-    assert_eq!(attempts.load(Ordering::SeqCst), 2);
-}
-
-#[test]
-fn idempotent_calls_give_up_after_three_attempts() {
-    let (client, attempts) = scripted(|_| Ok(response(502, "<html>bad gateway</html>")));
-    let error = client
-        .list_tokens(ListTokensParams::new("mch_2xhFjEI5X2qWRvtV13BzSj8H6Dk"))
-        .unwrap_err();
-    assert_eq!(error.attempts(), 3);
-    assert_eq!(error.status(), Some(http::StatusCode::BAD_GATEWAY));
-    assert_eq!(attempts.load(Ordering::SeqCst), 3);
-}
-
-#[test]
-fn create_is_sent_once_on_a_500() {
-    let (client, attempts) = scripted(|_| Ok(response(500, r#"{"errors":[]}"#)));
-    let error = client.create_token(CreateTokenParams::new()).unwrap_err();
-    assert!(matches!(error, Error::Api { attempts: 1, .. }), "{error:?}");
-    assert_eq!(attempts.load(Ordering::SeqCst), 1);
-}
-
-#[test]
-fn create_is_sent_once_when_the_request_may_have_left() {
-    for kind in [
-        TransportErrorKind::Timeout,
-        TransportErrorKind::ConnectionLost,
-        TransportErrorKind::Other,
-    ] {
-        let (client, attempts) = scripted(move |_| Err(TransportError::new(kind)));
-        let error = client.create_token(CreateTokenParams::new()).unwrap_err();
-        let transport = error.transport_error().unwrap();
-        assert_eq!(transport.kind(), kind);
-        assert_eq!(transport.delivery(), Delivery::MaybeSent);
-        assert_eq!(attempts.load(Ordering::SeqCst), 1, "{kind:?}");
-    }
-}
-
-#[test]
-fn create_is_retried_after_a_refused_connection() {
-    let (client, attempts) = scripted(|attempt| match attempt {
-        1 => Err(TransportError::new(TransportErrorKind::Connect)),
-        _ => Ok(response(201, TOKEN)),
-    });
-    let token = client.create_token(CreateTokenParams::new()).unwrap();
-    assert_eq!(token.id, "mt_0123456789abcdef0123456789abcdef");
-    assert_eq!(attempts.load(Ordering::SeqCst), 2);
-}
-
-#[test]
-fn create_is_retried_after_a_429_honouring_retry_after() {
-    let (client, attempts) = scripted(|attempt| match attempt {
-        1 => Ok(http::Response::builder()
-            .status(429)
-            .header("retry-after", "1")
-            .body(Vec::new())
-            .unwrap()),
-        _ => Ok(response(201, TOKEN)),
-    });
-    let started = Instant::now();
-    client.create_token(CreateTokenParams::new()).unwrap();
-    assert_eq!(attempts.load(Ordering::SeqCst), 2);
-    assert!(started.elapsed() >= Duration::from_secs(1));
-    assert!(started.elapsed() < Duration::from_secs(5));
-}
-
-#[test]
-fn a_retry_after_beyond_the_deadline_returns_the_429_at_once() {
-    let (client, attempts) = scripted(|_| {
-        Ok(http::Response::builder()
-            .status(429)
-            .header("retry-after", "120")
-            .body(Vec::new())
-            .unwrap())
-    });
-    let started = Instant::now();
-    let error = client
-        .revoke_token(RevokeTokenParams::new(
-            "mt_0123456789abcdef0123456789abcdef",
-        ))
-        .unwrap_err();
-    assert_eq!(error.status(), Some(http::StatusCode::TOO_MANY_REQUESTS));
-    assert_eq!(error.attempts(), 1);
-    assert_eq!(attempts.load(Ordering::SeqCst), 1);
-    assert!(started.elapsed() < Duration::from_secs(1));
 }
 
 #[test]
@@ -204,98 +106,6 @@ fn no_attempt_starts_after_the_deadline() {
     );
 }
 
-#[test]
-fn invalid_params_never_reach_the_transport() {
-    let (client, attempts) = scripted(|_| Ok(response(200, TOKEN)));
-    let error = client
-        .revoke_token(RevokeTokenParams::new("mt_secret_value_not_an_id"))
-        .unwrap_err();
-    assert!(matches!(error, Error::InvalidRequest { .. }));
-    assert_eq!(error.attempts(), 0);
-    assert!(!format!("{error} {error:?}").contains("mt_secret_value"));
-    let error = client
-        .create_token(CreateTokenParams::new().seconds_until_expiration(0))
-        .unwrap_err();
-    assert!(matches!(error, Error::InvalidRequest { .. }));
-    assert_eq!(attempts.load(Ordering::SeqCst), 0);
-}
-
-#[test]
-fn the_request_carries_the_chosen_key_and_headers() {
-    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let record = Arc::clone(&seen);
-    let client = Client::builder()
-        .machine_secret_key("ak_client")
-        .m2m_path_prefix("/v1")
-        .transport(move |request: http::Request<Vec<u8>>| {
-            let headers = request.headers();
-            record.lock().unwrap().push((
-                request.method().clone(),
-                request.uri().to_string(),
-                headers["authorization"].to_str().unwrap().to_owned(),
-                headers["authorization"].is_sensitive(),
-                request.into_body(),
-            ));
-            Ok(response(201, TOKEN))
-        })
-        .build()
-        .unwrap();
-    client
-        .create_token(CreateTokenParams::new().machine_secret_key("ak_per_call"))
-        .unwrap();
-    let seen = seen.lock().unwrap();
-    let (method, uri, authorization, sensitive, body) = &seen[0];
-    assert_eq!(method, http::Method::POST);
-    assert_eq!(uri, "https://api.clerk.com/v1/m2m_tokens");
-    assert_eq!(authorization, "Bearer ak_per_call");
-    assert!(sensitive);
-    assert_eq!(
-        body,
-        br#"{"seconds_until_expiration":null,"claims":null,"token_format":"opaque"}"#
-    );
-}
-
-#[test]
-fn setters_override_the_config_whatever_the_order() {
-    let config = crate::Config::builder()
-        .base_url("http://from-config.example")
-        .api_version("2025-01-01")
-        .machine_secret_key("ak_config")
-        .build()
-        .unwrap();
-    let client = Client::builder()
-        .base_url("http://from-setter.example/")
-        .config(config)
-        .transport(never_called)
-        .build()
-        .unwrap();
-    assert_eq!(client.config().base_url(), "http://from-setter.example");
-    assert_eq!(client.config().api_version(), "2025-01-01");
-    assert_eq!(
-        client
-            .config()
-            .machine_secret_key()
-            .unwrap()
-            .expose_secret(),
-        "ak_config"
-    );
-    assert_eq!(
-        client.config().call_timeout(),
-        clerk_m2m_types::DEFAULT_CALL_TIMEOUT
-    );
-    assert_eq!(client.config().retry_policy(), &RetryPolicy::default());
-}
-
-#[test]
-fn invalid_config_is_refused_at_build() {
-    let error = Client::builder()
-        .base_url("ftp://x")
-        .transport(never_called)
-        .build()
-        .unwrap_err();
-    assert!(matches!(error, ConfigError::InvalidBaseUrl { .. }));
-}
-
 #[cfg(not(feature = "ureq"))]
 #[test]
 fn without_ureq_a_transport_is_required() {
@@ -309,16 +119,6 @@ fn without_ureq_a_transport_is_required() {
 #[test]
 fn with_ureq_the_built_in_transport_is_the_default() {
     assert!(Client::builder().build().is_ok());
-}
-
-#[test]
-fn debug_shows_no_secret() {
-    let client = Client::builder()
-        .machine_secret_key("ak_test_sentinel")
-        .secret_key("sk_test_sentinel");
-    assert!(!format!("{client:?} {client:#?}").contains("sentinel"));
-    let client = client.transport(never_called).build().unwrap();
-    assert!(!format!("{client:?} {client:#?}").contains("sentinel"));
 }
 
 #[test]
