@@ -229,8 +229,8 @@ mod blocking_source {
     use super::{answer, token_json};
     use clerk_m2m::blocking::{Client, TokenSource};
     use clerk_m2m::CreateTokenParams;
-    use clerk_m2m::{Error, RetryPolicy};
     use clerk_m2m::ManualClock;
+    use clerk_m2m::{Error, RetryPolicy};
     use clerk_m2m::{RefreshPolicy, TokenSourceSettings};
     use clerk_m2m_emulator::{Emulator, EmulatorHandle};
     use std::collections::HashSet;

@@ -6,10 +6,10 @@
 
 use crate::{Client, Clock};
 use clerk_m2m_types::driver::jwks::{
-    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup,
-    KeyPlan, M2mJwt,
+    classify, Checked, Classified, FetchJwks, FetchReport, FetchTicket, JwksStep, JwksVerifier,
+    KeyLookup, KeyPlan, M2mJwt, Route,
 };
-use clerk_m2m_types::jwt::{JwtError, KeySet, VerifyOptions};
+use clerk_m2m_types::jwt::{KeySet, VerifyOptions};
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
@@ -59,13 +59,10 @@ impl LocalVerifier {
         self.keys.source_name()
     }
 
-    async fn verify(&self, client: &Client, mut jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
-        let shared = match &self.keys {
-            KeyPlan::Static(keys) => {
-                return jwt_result(jwt.verify(keys, self.clock.now(), &self.options))
-            }
-            KeyPlan::Missing => return Err(Error::NoJwtKey),
-            KeyPlan::Jwks(shared) => shared,
+    async fn verify(&self, client: &Client, jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
+        let (shared, mut jwt) = match self.keys.route(jwt, self.clock.now(), &self.options) {
+            Route::Settled(result) => return result,
+            Route::Jwks(shared, jwt) => (shared, jwt),
         };
         let mut lookup = KeyLookup::new();
         loop {
@@ -77,10 +74,12 @@ impl LocalVerifier {
                 (step, fetched)
             };
             match step {
-                JwksStep::Check(keys) => match jwt.check_signature(&keys) {
-                    Ok(()) => return jwt_result(jwt.into_token(self.clock.now(), &self.options)),
-                    Err(error) => lookup.failed(error),
-                },
+                JwksStep::Check(keys) => {
+                    match lookup.check(jwt, &keys, || self.clock.now(), &self.options) {
+                        Checked::Done(result) => return result,
+                        Checked::Again(unsettled) => jwt = unsettled,
+                    }
+                }
                 JwksStep::Fetch(ticket) => {
                     let (shared, clock) = (Arc::clone(shared), Arc::clone(&self.clock));
                     let report = FetchReport::new(ticket, move |ticket, result| {
@@ -98,10 +97,6 @@ impl LocalVerifier {
             }
         }
     }
-}
-
-fn jwt_result<T>(result: Result<T, JwtError>) -> Result<T, Error> {
-    result.map_err(|source| Error::Jwt { source })
 }
 
 impl Client {

@@ -7,10 +7,10 @@
 
 use crate::{Client, Clock};
 use clerk_m2m_types::driver::jwks::{
-    classify, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, KeyLookup, KeyPlan,
-    M2mJwt,
+    classify, Checked, Classified, FetchJwks, FetchReport, JwksStep, JwksVerifier, KeyLookup,
+    KeyPlan, M2mJwt, Route,
 };
-use clerk_m2m_types::jwt::{JwtError, VerifyOptions};
+use clerk_m2m_types::jwt::VerifyOptions;
 use clerk_m2m_types::{Error, M2mToken};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
@@ -51,13 +51,10 @@ impl LocalVerifier {
         self.keys.source_name()
     }
 
-    fn verify(&self, client: &Client, mut jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
-        let shared = match &self.keys {
-            KeyPlan::Static(keys) => {
-                return jwt_result(jwt.verify(keys, self.clock.now(), &self.options))
-            }
-            KeyPlan::Missing => return Err(Error::NoJwtKey),
-            KeyPlan::Jwks(shared) => shared,
+    fn verify(&self, client: &Client, jwt: M2mJwt<'_>) -> Result<M2mToken, Error> {
+        let (shared, mut jwt) = match self.keys.route(jwt, self.clock.now(), &self.options) {
+            Route::Settled(result) => return result,
+            Route::Jwks(shared, jwt) => (shared, jwt),
         };
         let mut lookup = KeyLookup::new();
         let mut state = shared.lock();
@@ -65,11 +62,9 @@ impl LocalVerifier {
             match state.poll(&mut lookup, self.clock.now()) {
                 JwksStep::Check(keys) => {
                     drop(state);
-                    match jwt.check_signature(&keys) {
-                        Ok(()) => {
-                            return jwt_result(jwt.into_token(self.clock.now(), &self.options))
-                        }
-                        Err(error) => lookup.failed(error),
+                    match lookup.check(jwt, &keys, || self.clock.now(), &self.options) {
+                        Checked::Done(result) => return result,
+                        Checked::Again(unsettled) => jwt = unsettled,
                     }
                 }
                 JwksStep::Fetch(ticket) => {
@@ -93,10 +88,6 @@ impl LocalVerifier {
             state = shared.lock();
         }
     }
-}
-
-fn jwt_result<T>(result: Result<T, JwtError>) -> Result<T, Error> {
-    result.map_err(|source| Error::Jwt { source })
 }
 
 impl Client {

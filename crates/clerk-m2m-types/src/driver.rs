@@ -156,8 +156,8 @@ pub mod jwks {
     pub use crate::jwt::cache::{FetchDecision, JwksCache};
     pub use crate::jwt::jwks::{jwks_request, parse_jwks_response, FetchJwks, JwksRequestError};
     pub use crate::jwt::jwks_verifier::{
-        FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup,
+        Checked, FetchReport, FetchTicket, JwksStep, JwksVerifier, KeyLookup,
     };
     pub use crate::jwt::m2m_jwt::{classify, Classified, M2mJwt};
-    pub use crate::jwt::settings::KeyPlan;
+    pub use crate::jwt::settings::{KeyPlan, Route};
 }

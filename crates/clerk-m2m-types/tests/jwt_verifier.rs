@@ -9,8 +9,8 @@
 mod mint;
 
 use clerk_m2m_types::driver::jwks::{
-    classify, Classified, FetchJwks, FetchReport, FetchTicket, JwksCache, JwksStep, JwksVerifier,
-    KeyLookup,
+    classify, Checked, Classified, FetchJwks, FetchReport, FetchTicket, JwksCache, JwksStep,
+    JwksVerifier, KeyLookup, KeyPlan, Route,
 };
 use clerk_m2m_types::jwt::{JwtErrorKind, KeySet, VerifyOptions};
 use clerk_m2m_types::{Endpoint, Error, Operation, TransportError};
@@ -71,23 +71,23 @@ fn wait(step: JwksStep) {
     );
 }
 
-/// Checks `token` against `keys` as a driver does: `true` if it passes,
-/// else the failure is reported to `lookup`.
+/// Checks `token` against `keys` as a driver does ([`KeyLookup::check`]):
+/// `true` if it passes, else the failure is recorded in `lookup`.
 fn passes(lookup: &mut KeyLookup, token: &str, keys: &KeySet) -> bool {
-    let Classified::M2mJwt(mut jwt) = classify(token).unwrap() else {
-        panic!("an M2M JWT");
-    };
-    match jwt.check_signature(keys) {
-        Ok(()) => {
-            let verified = jwt.into_token(now(), &VerifyOptions::new()).unwrap();
-            assert_eq!(verified.id, JTI);
+    match lookup.check(m2m_jwt(token), keys, now, &VerifyOptions::new()) {
+        Checked::Done(result) => {
+            assert_eq!(result.expect("verified").id, JTI);
             true
         }
-        Err(error) => {
-            lookup.failed(error);
-            false
-        }
+        Checked::Again(_) => false,
     }
+}
+
+fn m2m_jwt(token: &str) -> clerk_m2m_types::driver::jwks::M2mJwt<'_> {
+    let Classified::M2mJwt(jwt) = classify(token).unwrap() else {
+        panic!("an M2M JWT");
+    };
+    jwt
 }
 
 fn jwt_kind(error: &Error) -> Option<JwtErrorKind> {
@@ -512,6 +512,66 @@ fn the_fetch_is_a_get_with_the_instance_key() {
     assert!(FetchJwks::parse_response(answer)
         .unwrap()
         .contains_kid("ins_a"));
+}
+
+#[test]
+fn the_key_plan_settles_fixed_keys_and_no_keys_and_hands_the_jwks_path_back() {
+    let good = token(TestKey::a(), "ins_a");
+    let options = VerifyOptions::new();
+    let fixed: KeyPlan<()> = KeyPlan::Static(key_set(&[(TestKey::a(), "ins_a")]));
+    match fixed.route(m2m_jwt(&good), now(), &options) {
+        Route::Settled(Ok(token)) => assert_eq!(token.id, JTI),
+        other => panic!("expected a verified token, got {other:?}"),
+    }
+    let wrong: KeyPlan<()> = KeyPlan::Static(key_set(&[(TestKey::b(), "ins_a")]));
+    match wrong.route(m2m_jwt(&good), now(), &options) {
+        Route::Settled(Err(error)) => {
+            assert_eq!(jwt_kind(&error), Some(JwtErrorKind::InvalidSignature))
+        }
+        other => panic!("expected a signature failure, got {other:?}"),
+    }
+    match KeyPlan::<()>::Missing.route(m2m_jwt(&good), now(), &options) {
+        Route::Settled(Err(Error::NoJwtKey)) => {}
+        other => panic!("expected NoJwtKey, got {other:?}"),
+    }
+    let jwks = KeyPlan::Jwks("the holder");
+    match jwks.route(m2m_jwt(&good), now(), &options) {
+        Route::Jwks(holder, jwt) => {
+            assert_eq!(*holder, "the holder");
+            // The token comes back undecided, and verifies with the keys.
+            let keys = key_set(&[(TestKey::a(), "ins_a")]);
+            assert_eq!(
+                jwt.verify(&keys, now(), &options).expect("verified").id,
+                JTI
+            );
+        }
+        other => panic!("expected the JWKS path, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_check_reads_the_clock_only_once_the_signature_holds() {
+    let good = token(TestKey::a(), "ins_a");
+    let options = VerifyOptions::new();
+    let mut lookup = KeyLookup::new();
+    let wrong = key_set(&[(TestKey::b(), "ins_a")]);
+    let never = || -> SystemTime { panic!("the clock is not read for a bad signature") };
+    let Checked::Again(jwt) = lookup.check(m2m_jwt(&good), &wrong, never, &options) else {
+        panic!("a signature the keys do not settle hands the token back");
+    };
+    // The same token, handed back, passes with the right keys; an expired
+    // one fails on its claims once the signature holds.
+    let right = key_set(&[(TestKey::a(), "ins_a")]);
+    let Checked::Done(Ok(token)) = lookup.check(jwt, &right, now, &options) else {
+        panic!("verified with the right keys");
+    };
+    assert_eq!(token.id, JTI);
+    let late = || now() + secs(365 * 24 * 3600);
+    let Checked::Done(Err(error)) = KeyLookup::new().check(m2m_jwt(&good), &right, late, &options)
+    else {
+        panic!("refused on its claims");
+    };
+    assert_eq!(jwt_kind(&error), Some(JwtErrorKind::Expired));
 }
 
 #[test]

@@ -5,8 +5,10 @@
 use super::cache::{FetchDecision, JwksCache};
 use super::error::{JwtError, JwtErrorKind};
 use super::keyset::KeySet;
+use super::m2m_jwt::M2mJwt;
+use super::VerifyOptions;
 use crate::error::{Delivery, TransportError, TransportErrorKind};
-use crate::{Error, Operation};
+use crate::{Error, M2mToken, Operation};
 use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -187,6 +189,17 @@ pub enum JwksStep {
     Fail(Error),
 }
 
+/// What [`KeyLookup::check`] found.
+///
+/// Exhaustive on purpose, like [`JwksStep`].
+#[derive(Debug)]
+pub enum Checked<'t> {
+    /// The verification is over.
+    Done(Result<M2mToken, Error>),
+    /// The keys did not settle the token: poll the verifier again with it.
+    Again(M2mJwt<'t>),
+}
+
 /// The progress of one verification through a [`JwksVerifier`].
 #[derive(Clone, Debug, Default)]
 pub struct KeyLookup {
@@ -220,6 +233,29 @@ impl KeyLookup {
     /// A verification that has not started.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Checks `jwt` against the keys of a [`JwksStep::Check`], outside any
+    /// lock: the signature first, then the claims at `now()` (read once the
+    /// signature holds). A signature the keys do not settle is recorded
+    /// ([`failed`](Self::failed)) and the token handed back: poll again.
+    pub fn check<'t>(
+        &mut self,
+        mut jwt: M2mJwt<'t>,
+        keys: &KeySet,
+        now: impl FnOnce() -> SystemTime,
+        options: &VerifyOptions,
+    ) -> Checked<'t> {
+        match jwt.check_signature(keys) {
+            Ok(()) => Checked::Done(
+                jwt.into_token(now(), options)
+                    .map_err(|source| Error::Jwt { source }),
+            ),
+            Err(error) => {
+                self.failed(error);
+                Checked::Again(jwt)
+            }
+        }
     }
 
     /// The keys of the last [`JwksStep::Check`] did not settle the token:

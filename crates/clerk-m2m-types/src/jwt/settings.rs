@@ -1,9 +1,10 @@
 //! Where a client's verification keys come from: the decision both clients share.
 
+use super::m2m_jwt::M2mJwt;
 use super::{JwksCache, JwksVerifier, KeySet, VerifyOptions};
-use crate::{Config, ConfigError};
+use crate::{Config, ConfigError, Error, M2mToken};
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// What a client builder collects for local JWT verification.
 ///
@@ -38,6 +39,18 @@ pub enum KeyPlan<J = JwksVerifier> {
     Missing,
 }
 
+/// Where one verification goes under a [`KeyPlan`] ([`KeyPlan::route`]).
+///
+/// Exhaustive on purpose, like [`KeyPlan`].
+#[derive(Debug)]
+pub enum Route<'p, 't, J> {
+    /// Settled without the network: fixed keys, or no key source at all.
+    Settled(Result<M2mToken, Error>),
+    /// Through the instance's JWKS: the holder of the verifier, and the
+    /// token to check against the keys it hands out.
+    Jwks(&'p J, M2mJwt<'t>),
+}
+
 impl<J> KeyPlan<J> {
     /// The same plan, with the JWKS verifier wrapped by `wrap`.
     pub fn map_jwks<T>(self, wrap: impl FnOnce(J) -> T) -> KeyPlan<T> {
@@ -45,6 +58,25 @@ impl<J> KeyPlan<J> {
             Self::Static(keys) => KeyPlan::Static(keys),
             Self::Jwks(verifier) => KeyPlan::Jwks(wrap(verifier)),
             Self::Missing => KeyPlan::Missing,
+        }
+    }
+
+    /// Where the verification of `jwt` goes: settled at once with fixed
+    /// keys (checked at `now`) or without any key source, else handed back
+    /// with the JWKS holder for the driver to run [`JwksVerifier`].
+    pub fn route<'p, 't>(
+        &'p self,
+        jwt: M2mJwt<'t>,
+        now: SystemTime,
+        options: &VerifyOptions,
+    ) -> Route<'p, 't, J> {
+        match self {
+            Self::Static(keys) => Route::Settled(
+                jwt.verify(keys, now, options)
+                    .map_err(|source| Error::Jwt { source }),
+            ),
+            Self::Missing => Route::Settled(Err(Error::NoJwtKey)),
+            Self::Jwks(holder) => Route::Jwks(holder, jwt),
         }
     }
 
