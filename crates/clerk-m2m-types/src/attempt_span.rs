@@ -64,6 +64,12 @@ impl AttemptSpan {
     /// the error body, else `cf-ray`), or the transport failure's kind.
     #[cfg_attr(not(feature = "tracing"), allow(unused_variables))]
     pub fn record(&self, result: &Result<http::Response<Vec<u8>>, TransportError>) {
+        // Nothing listens: the trace id is not looked for, nor an error
+        // body parsed for it.
+        #[cfg(feature = "tracing")]
+        if self.span.is_disabled() {
+            return;
+        }
         #[cfg(feature = "tracing")]
         match result {
             Ok(response) => {
