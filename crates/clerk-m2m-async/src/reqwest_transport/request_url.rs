@@ -46,22 +46,28 @@ impl Base {
 impl RequestUrl {
     /// `uri` as a `Url`, equal to `Url::parse(&uri.to_string())`.
     pub(super) fn of(&self, uri: &Uri) -> Result<Url, <Url as FromStr>::Err> {
-        let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((last_uri, url)) = last.as_ref() {
-            // Compared as text: `Uri`'s own equality ignores the case of
-            // the authority, whose user info is case-sensitive.
-            if last_uri.scheme() == uri.scheme()
-                && last_uri.authority().map(Authority::as_str)
-                    == uri.authority().map(Authority::as_str)
-                && last_uri.path_and_query().map(|p| p.as_str())
-                    == uri.path_and_query().map(|p| p.as_str())
-            {
-                return Ok(url.clone());
-            }
+        if let Some(url) = self.last_if_same(uri) {
+            return Ok(url);
         }
+        // Parsed outside the lock: a miss does not hold up other requests.
         let url = self.convert(uri)?;
-        *last = Some((uri.clone(), url.clone()));
+        *self.last.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((uri.clone(), url.clone()));
         Ok(url)
+    }
+
+    /// The last URL, if `uri` is the last request's URI. Compared as text:
+    /// `Uri`'s own equality ignores the case of the authority, whose user
+    /// info is case-sensitive.
+    fn last_if_same(&self, uri: &Uri) -> Option<Url> {
+        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+        let (last_uri, url) = last.as_ref()?;
+        let same = last_uri.scheme() == uri.scheme()
+            && last_uri.authority().map(Authority::as_str)
+                == uri.authority().map(Authority::as_str)
+            && last_uri.path_and_query().map(|p| p.as_str())
+                == uri.path_and_query().map(|p| p.as_str());
+        same.then(|| url.clone())
     }
 
     fn convert(&self, uri: &Uri) -> Result<Url, <Url as FromStr>::Err> {
